@@ -1,0 +1,27 @@
+from django import forms
+
+from albums.models import Album
+
+
+class AlbumForm(forms.ModelForm):
+    class Meta:
+        model = Album
+        fields = ["title", "description"]
+        widgets = {
+            "title": forms.TextInput(attrs={"autofocus": True, "maxlength": 200}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise forms.ValidationError("Give the album a title.")
+        return title
+
+
+class UploadStartForm(forms.Form):
+    """What the browser says about a file before sending it."""
+
+    name = forms.CharField(max_length=1000)
+    size = forms.IntegerField(min_value=0, required=False)
+    type = forms.CharField(max_length=200, required=False)

@@ -1,0 +1,212 @@
+"""The domain: albums, photos and what the pipeline derives from them.
+
+Models hold data and queries; writes with side effects live in services.py.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class AlbumQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user) if user.is_authenticated else self.none()
+
+
+class Album(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AlbumQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class PhotoQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Photos a user may see: their own; everybody's if a moderator."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(owner=user)
+
+    def shown_publicly(self):
+        """Photos safe for anyone but the owner: processed and not flagged or hidden."""
+        return self.filter(status=Photo.Status.READY, moderation=Photo.Moderation.VISIBLE)
+
+
+class Photo(models.Model):
+    class Status(models.TextChoices):
+        UPLOADING = "uploading", "Uploading"
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    class Moderation(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        FLAGGED = "flagged", "Flagged for review"
+        HIDDEN = "hidden", "Hidden"
+
+    SETTLED = (Status.READY, Status.REJECTED, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="photos")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos"
+    )
+    # The storage key is generated (originals/<user>/<uuid><ext>), never the user's name.
+    original = models.FileField(max_length=255, blank=True)
+    original_name = models.CharField(max_length=255, help_text="The name the user uploaded.")
+    claimed_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.UPLOADING, db_index=True
+    )
+    status_reason = models.TextField(blank=True, help_text="Why it was rejected or failed.")
+    moderation = models.CharField(
+        max_length=16, choices=Moderation.choices, default=Moderation.VISIBLE, db_index=True
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    # Pipeline bookkeeping: each step sets its flag; the last one marks the photo ready.
+    metadata_done = models.BooleanField(default=False)
+    thumbnails_done = models.BooleanField(default=False)
+    labels_done = models.BooleanField(default=False)
+    labels_skipped = models.CharField(max_length=255, blank=True)
+    failed_step = models.CharField(max_length=32, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    # Metadata, written by the metadata step.
+    format = models.CharField(max_length=16, blank=True)
+    mime_type = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_at_offset = models.CharField(max_length=6, blank=True)
+    camera_make = models.CharField(max_length=100, blank=True)
+    camera_model = models.CharField(max_length=100, blank=True)
+    lens = models.CharField(max_length=150, blank=True)
+    exposure_time = models.FloatField(null=True, blank=True)
+    f_number = models.FloatField(null=True, blank=True)
+    iso = models.PositiveIntegerField(null=True, blank=True)
+    focal_length = models.FloatField(null=True, blank=True)
+    orientation = models.PositiveSmallIntegerField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    altitude = models.FloatField(null=True, blank=True)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["album", "created_at"]),
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["owner", "taken_at"]),
+            models.Index(fields=["owner", "sha256"]),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in self.SETTLED
+
+
+class Rendition(models.Model):
+    """A derived image (grid, preview), keyed on the source's content hash."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="renditions")
+    spec = models.CharField(max_length=32)
+    file = models.FileField(max_length=255)
+    source_sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    mime_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "spec"], name="rendition_once_per_spec")
+        ]
+
+    def __str__(self):
+        return f"{self.photo_id}/{self.spec}"
+
+
+class Label(models.Model):
+    """A label name, shared across photos."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    def __str__(self):
+        return self.name
+
+
+class PhotoLabel(models.Model):
+    class Kind(models.TextChoices):
+        LABEL = "label", "Label"
+        MODERATION = "moderation", "Moderation"
+        TEXT = "text", "Detected text"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_labels")
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="photo_labels")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LABEL)
+    confidence = models.FloatField()
+    source = models.CharField(max_length=32)
+    category = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["photo", "label", "kind"], name="photolabel_once_per_photo"
+            )
+        ]
+        indexes = [models.Index(fields=["label", "photo"])]
+
+    def __str__(self):
+        return f"{self.label} ({self.confidence:.0f}%)"
+
+
+class ProcessingEvent(models.Model):
+    """One line of a photo's processing history, for owners, moderators and operators."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="events")
+    step = models.CharField(max_length=32)
+    attempt = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=16)  # started, done, retry, rejected, failed
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.step} {self.outcome}"

@@ -1,0 +1,169 @@
+"""Writes: every change to albums and photos that has a side effect goes through here."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from albums import storage as photo_storage
+from albums.models import Album, Photo
+from processing.pipeline import pipeline_start
+
+logger = logging.getLogger(__name__)
+
+
+class UploadRefused(Exception):
+    """An upload the site will not take, with a message for the person uploading."""
+
+
+# --- Albums ------------------------------------------------------------------------------
+
+
+def album_create(*, owner, title: str, description: str = "") -> Album:
+    return Album.objects.create(owner=owner, title=title.strip(), description=description)
+
+
+def album_update(*, album: Album, title: str, description: str) -> Album:
+    album.title = title.strip()
+    album.description = description
+    album.save(update_fields=["title", "description", "updated_at"])
+    return album
+
+
+def _stored_keys(photos) -> list[str]:
+    from albums.models import Rendition
+
+    photo_ids = [p.pk for p in photos]
+    keys = [p.original.name for p in photos if p.original]
+    keys += list(
+        Rendition.objects.filter(photo_id__in=photo_ids).values_list("file", flat=True)
+    )
+    return keys
+
+
+def _delete_files_after_commit(keys: list[str]) -> None:
+    storage = default_storage
+    transaction.on_commit(lambda: photo_storage.delete_quietly(storage=storage, keys=keys))
+
+
+@transaction.atomic
+def album_delete(*, album: Album) -> int:
+    """Delete an album and its photos; their stored files go once the delete commits."""
+    photos = list(album.photos.only("id", "original"))
+    keys = _stored_keys(photos)
+    album.delete()
+    _delete_files_after_commit(keys)
+    return len(photos)
+
+
+@transaction.atomic
+def photo_delete(*, photo: Photo) -> None:
+    keys = _stored_keys([photo])
+    photo.delete()
+    _delete_files_after_commit(keys)
+
+
+# --- Uploads -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    """What the browser needs to send one file: where, how, and what to call after."""
+
+    photo: Photo
+    transport: str  # "s3" or "local"
+    url: str
+    fields: dict[str, str] = field(default_factory=dict)
+    conditions: list = field(default_factory=list)
+
+
+def photo_start_upload(
+    *, album: Album, user, file_name: str, size: int | None, content_type: str
+) -> UploadTicket:
+    """Create the photo row (`uploading`) and say how its bytes should travel."""
+    from django.urls import reverse
+
+    file_name = (file_name or "").strip()[:255] or "unnamed"
+    if size is not None and size <= 0:
+        raise UploadRefused(f"“{file_name}” is empty.")
+    if size is not None and size > settings.MAX_UPLOAD_BYTES:
+        raise UploadRefused(
+            f"“{file_name}” is {size / 1e6:,.1f} MB; the limit is "
+            f"{settings.MAX_UPLOAD_BYTES / 1e6:,.0f} MB."
+        )
+    signed_type = photo_storage.upload_content_type(claimed=content_type, file_name=file_name)
+    if signed_type is None:
+        raise UploadRefused(f"“{file_name}” is not an image file.")
+
+    photo = Photo(album=album, owner=user, original_name=file_name, claimed_type=signed_type)
+    photo.original.name = photo_storage.original_key(
+        owner_id=user.pk, photo_id=photo.id, file_name=file_name
+    )
+    photo.save()
+
+    if photo_storage.uses_presigned_uploads(default_storage):
+        post = photo_storage.presigned_post(
+            storage=default_storage,
+            key=photo.original.name,
+            content_type=signed_type,
+            max_bytes=settings.MAX_UPLOAD_BYTES,
+            expires_in=settings.PRESIGNED_POST_EXPIRES,
+        )
+        return UploadTicket(
+            photo=photo, transport="s3", url=post.url, fields=post.fields,
+            conditions=post.conditions,
+        )  # fmt: skip
+    url = reverse("albums:photo_upload", kwargs={"photo_id": photo.id})
+    return UploadTicket(photo=photo, transport="local", url=url)
+
+
+def photo_receive_upload(*, photo: Photo, uploaded_file) -> Photo:
+    """Local transport: stream the received file into storage under its generated key."""
+    if photo.status != Photo.Status.UPLOADING:
+        raise UploadRefused("This upload has already been received.")
+    if uploaded_file.size == 0:
+        raise UploadRefused(f"“{photo.original_name}” is empty.")
+    stored_name = default_storage.save(photo.original.name, uploaded_file)
+    if stored_name != photo.original.name:  # the storage never overwrites; keep what it chose
+        photo.original.name = stored_name
+        photo.save(update_fields=["original"])
+    return photo_confirm_upload(photo=photo)
+
+
+def photo_confirm_upload(*, photo: Photo) -> Photo:
+    """The bytes are in storage: check them, queue the photo, start the pipeline."""
+    if photo.status != Photo.Status.UPLOADING:
+        return photo  # confirming twice is harmless
+    size = photo_storage.stored_size(storage=default_storage, key=photo.original.name)
+    if size is None:
+        raise UploadRefused(f"“{photo.original_name}” never arrived in storage; try again.")
+    if size > settings.MAX_UPLOAD_BYTES or size == 0:
+        photo_storage.delete_quietly(storage=default_storage, keys=[photo.original.name])
+        raise UploadRefused(
+            f"“{photo.original_name}” is {size:,} bytes; uploads must be between 1 byte and "
+            f"{settings.MAX_UPLOAD_BYTES:,} bytes."
+        )
+    with transaction.atomic():
+        updated = Photo.objects.filter(pk=photo.pk, status=Photo.Status.UPLOADING).update(
+            status=Photo.Status.QUEUED, size=size, queued_at=timezone.now()
+        )
+        if updated:
+            pipeline_start(photo_id=photo.pk)
+    photo.refresh_from_db()
+    return photo
+
+
+def uploads_cleanup_unconfirmed(*, older_than: timedelta, dry_run: bool = False) -> int:
+    """Remove photos whose upload never completed, and any bytes that did arrive."""
+    cutoff = timezone.now() - older_than
+    stale = Photo.objects.filter(status=Photo.Status.UPLOADING, created_at__lt=cutoff)
+    count = 0
+    for photo in stale.only("id", "original").iterator(chunk_size=500):
+        count += 1
+        if not dry_run:
+            photo_delete(photo=photo)
+    return count

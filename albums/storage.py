@@ -1,0 +1,121 @@
+"""What the site needs from its storage, asked of the storage itself.
+
+The local folder and S3 differ in how bytes arrive (through Django, or straight from the
+browser with a presigned POST) and how they leave (a streamed response, or a presigned
+GET). Everything else goes through Django's storage API.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from django.core.files.storage import Storage, default_storage
+from django.utils.http import content_disposition_header
+
+# Extensions kept on generated keys, purely for people browsing a bucket; the pipeline
+# decides what a file is from its content.
+_KNOWN_EXTENSIONS = {
+    "jpg", "jpeg", "png", "webp", "gif", "tif", "tiff", "heic", "heif", "avif",
+}  # fmt: skip
+_EXTENSION_TYPES = {
+    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+    "gif": "image/gif", "tif": "image/tiff", "tiff": "image/tiff", "heic": "image/heic",
+    "heif": "image/heif", "avif": "image/avif",
+}  # fmt: skip
+_SAFE_TYPE = re.compile(r"^image/[a-z0-9.+-]{1,60}$")
+
+
+def _extension(file_name: str) -> str:
+    ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    return ext if ext in _KNOWN_EXTENSIONS else ""
+
+
+def original_key(*, owner_id: int, photo_id: uuid.UUID, file_name: str) -> str:
+    """originals/<user>/<uuid>.<ext>: the user's file name never reaches the key."""
+    ext = _extension(file_name)
+    return f"originals/{owner_id}/{photo_id.hex}" + (f".{ext}" if ext else "")
+
+
+def rendition_key(*, owner_id: int, photo_id: uuid.UUID, spec: str, sha256: str, ext: str) -> str:
+    return f"renditions/{owner_id}/{photo_id.hex}/{spec}-{sha256[:16]}.{ext}"
+
+
+def upload_content_type(*, claimed: str, file_name: str) -> str | None:
+    """The Content-Type an upload is signed for: image/* or nothing.
+
+    Browsers leave the type empty for HEIC and some other formats; the extension fills in.
+    """
+    claimed = (claimed or "").strip().lower()
+    if _SAFE_TYPE.match(claimed):
+        return claimed
+    return _EXTENSION_TYPES.get(_extension(file_name))
+
+
+def uses_presigned_uploads(storage: Storage = default_storage) -> bool:
+    """True when the browser should send files straight to the bucket."""
+    return hasattr(storage, "bucket") and hasattr(storage, "connection")
+
+
+def _s3_client(storage: Storage):
+    return storage.connection.meta.client
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+    conditions: list
+    expires_in: int
+
+
+def presigned_post(
+    *, storage: Storage, key: str, content_type: str, max_bytes: int, expires_in: int
+) -> PresignedPost:
+    """A POST policy that admits exactly one object: this key, an image, within the size."""
+    conditions = [
+        {"bucket": storage.bucket_name},
+        {"key": key},  # pins the exact key; nothing outside the user's prefix
+        ["content-length-range", 1, max_bytes],
+        ["starts-with", "$Content-Type", "image/"],
+        {"Content-Type": content_type},
+    ]
+    post = _s3_client(storage).generate_presigned_post(
+        Bucket=storage.bucket_name,
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=conditions,
+        ExpiresIn=expires_in,
+    )
+    return PresignedPost(
+        url=post["url"], fields=post["fields"], conditions=conditions, expires_in=expires_in
+    )
+
+
+def stored_size(*, storage: Storage, key: str) -> int | None:
+    """The stored object's size, or None when there is no such object."""
+    if not key or not storage.exists(key):
+        return None
+    return storage.size(key)
+
+
+def download_url(*, storage: Storage, key: str, file_name: str, content_type: str) -> str | None:
+    """A short-lived presigned GET on S3 that downloads as an attachment; None locally."""
+    if not uses_presigned_uploads(storage):
+        return None
+    return _s3_client(storage).generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": storage.bucket_name,
+            "Key": key,
+            "ResponseContentDisposition": content_disposition_header(True, file_name),
+            "ResponseContentType": content_type or "application/octet-stream",
+        },
+        ExpiresIn=storage.querystring_expire,
+    )
+
+
+def delete_quietly(*, storage: Storage, keys: list[str]) -> None:
+    """Remove stored files; one that is already gone is not an error."""
+    for key in keys:
+        if key:
+            storage.delete(key)

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from albums import media_views, upload_views, views
+
+app_name = "albums"
+
+urlpatterns = [
+    path("albums/", views.album_list, name="list"),
+    path("albums/<uuid:album_id>/", views.album_detail, name="detail"),
+    path("albums/<uuid:album_id>/edit/", views.album_edit, name="edit"),
+    path("albums/<uuid:album_id>/delete/", views.album_delete, name="delete"),
+    path("albums/<uuid:album_id>/uploads/", upload_views.upload_start, name="upload_start"),
+    path("photos/<uuid:photo_id>/", views.photo_detail, name="photo"),
+    path("photos/<uuid:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<uuid:photo_id>/retry/", views.photo_retry, name="photo_retry"),
+    path("photos/<uuid:photo_id>/upload/", upload_views.upload_receive, name="photo_upload"),
+    path("photos/<uuid:photo_id>/confirm/", upload_views.upload_confirm, name="photo_confirm"),
+    path("photos/<uuid:photo_id>/original/", media_views.original, name="photo_original"),
+    path(
+        "photos/<uuid:photo_id>/r/<slug:spec>/", media_views.rendition, name="photo_rendition"
+    ),
+]

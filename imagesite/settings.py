@@ -1,0 +1,276 @@
+"""imagesite settings: one module, driven by the environment.
+
+The embedded defaults (SQLite, a local media folder, an in-process broker, the offline
+label detector) need no environment at all. Production sets DATABASE_URL,
+AWS_STORAGE_BUCKET_NAME, DRAMATIQ_BROKER_URL, LABEL_DETECTOR and friends; nothing in the
+code asks which of the two it is running in.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"  # embedded-mode data (SQLite file, media); created by scripts/run
+
+env = environ.Env()
+if env.bool("IMAGESITE_READ_DOTENV", default=True) and (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+# --- Core -----------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# A secret is only ever defaulted for local development.
+SECRET_KEY = (
+    env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+    if DEBUG
+    else env("DJANGO_SECRET_KEY")
+)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+SITE_ID = 1
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "django_dramatiq",
+    "albums",
+    "processing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "imagesite.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "imagesite.urls"
+WSGI_APPLICATION = "imagesite.wsgi.application"
+ASGI_APPLICATION = "imagesite.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'imagesite.sqlite3'}")
+}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded worker threads write while the web serves: WAL plus IMMEDIATE
+    # transactions keep SQLite from answering "database is locked".
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif _db["ENGINE"] == "django.db.backends.mysql":
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "charset": "utf8mb4",
+            "init_command": "SET sql_mode='STRICT_TRANS_TABLES'",
+            "isolation_level": "read committed",
+        }
+    )
+    _db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
+_db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+_db["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Storage --------------------------------------------------------------------------
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "/media/"  # never served directly: photos go through views that check owners
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)  # any S3-compatible server
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default="us-east-1")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            "default_acl": None,  # the bucket is private; objects inherit that
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default=None),
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+    }
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Uploads --------------------------------------------------------------------------
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
+PRESIGNED_POST_EXPIRES = env.int("PRESIGNED_POST_EXPIRES", default=600)  # seconds
+UNCONFIRMED_UPLOAD_MAX_AGE_HOURS = env.int("UNCONFIRMED_UPLOAD_MAX_AGE_HOURS", default=24)
+# Local uploads stream to a temporary file, never into memory.
+FILE_UPLOAD_HANDLERS = ["albums.uploads.LimitedTemporaryFileUploadHandler"]
+FILE_UPLOAD_PERMISSIONS = 0o640
+ALBUM_PAGE_SIZE = env.int("ALBUM_PAGE_SIZE", default=48)
+
+# --- Task queue -----------------------------------------------------------------------
+DRAMATIQ_BROKER_URL = env("DRAMATIQ_BROKER_URL", default="")
+# With no broker URL a StubBroker runs worker threads inside the web process.
+EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=2)
+EMBEDDED_WORKER_AUTOSTART = env.bool("EMBEDDED_WORKER_AUTOSTART", default=True)
+DRAMATIQ_BROKER = {
+    "BROKER": {
+        "redis": "dramatiq.brokers.redis.RedisBroker",
+        "amqp": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+        "amqps": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+        "": "dramatiq.brokers.stub.StubBroker",
+    }[DRAMATIQ_BROKER_URL.split("://", 1)[0] if DRAMATIQ_BROKER_URL else ""],
+    "OPTIONS": {"url": DRAMATIQ_BROKER_URL} if DRAMATIQ_BROKER_URL else {},
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.Callbacks",
+        # "after" hooks run in reverse order: listed before Retries, PipelineFailures
+        # runs after it and sees whether the message has failed for good.
+        "processing.middleware.PipelineFailures",
+        "dramatiq.middleware.Retries",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+    ],
+}
+# Retries: a handful with exponential backoff, not dramatiq's 20 over days.
+PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
+PIPELINE_MIN_BACKOFF_MS = env.int("PIPELINE_MIN_BACKOFF_MS", default=2_000)
+PIPELINE_MAX_BACKOFF_MS = env.int("PIPELINE_MAX_BACKOFF_MS", default=300_000)
+PIPELINE_TIME_LIMIT_MS = env.int("PIPELINE_TIME_LIMIT_MS", default=10 * 60_000)
+# Photos queued/processing longer than this are re-sent by the stale sweep.
+PIPELINE_STALE_AFTER_MINUTES = env.int("PIPELINE_STALE_AFTER_MINUTES", default=30)
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=100_000_000)
+
+# --- Labels ---------------------------------------------------------------------------
+LABEL_DETECTOR = env("LABEL_DETECTOR", default="local")  # "local" or "rekognition"
+REKOGNITION_MAX_LABELS = env.int("REKOGNITION_MAX_LABELS", default=20)
+REKOGNITION_MIN_CONFIDENCE = env.float("REKOGNITION_MIN_CONFIDENCE", default=70.0)
+REKOGNITION_DETECT_TEXT = env.bool("REKOGNITION_DETECT_TEXT", default=False)
+REKOGNITION_REGION = env("REKOGNITION_REGION", default=AWS_S3_REGION_NAME)
+MODERATION_THRESHOLD = env.float("MODERATION_THRESHOLD", default=80.0)
+
+# --- Accounts (django-allauth) ------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "albums:list"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[imagesite] "
+ACCOUNT_RATE_LIMITS = {  # allauth's own limits, kept on and made explicit
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Email ----------------------------------------------------------------------------
+# Console in development; SMTP from EMAIL_URL (smtp+tls://user:pass@host:587) in production.
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="imagesite <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Cache (allauth's rate limits count here) -------------------------------------------
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# --- Security -------------------------------------------------------------------------
+SECURE = env.bool("DJANGO_SECURE", default=not DEBUG)  # HTTPS in front of the site
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=SECURE)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_HSTS_PRELOAD = SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# The site's own origin only; S3 is added for presigned uploads when a bucket is set.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; img-src 'self' data: blob: {s3}; connect-src 'self' {s3}; "
+        "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+)
+
+# --- i18n -----------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging --------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,237 @@
+"""The pipeline's services: load a photo, run a pure step on its bytes, save the result.
+
+Every function here is idempotent. Run twice, or concurrently, it leaves one set of
+results: steps whose output already exists for the photo's content hash skip, rows are
+written with update_or_create under unique constraints, and the photo only moves to
+`ready` through one conditional UPDATE on the three done-flags.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from albums import storage as photo_storage
+from albums.models import Photo, ProcessingEvent, Rendition
+from processing.steps.errors import PhotoRejected
+from processing.steps.metadata import extract_metadata
+from processing.steps.thumbnails import RENDITION_SPECS, render_renditions
+
+logger = logging.getLogger(__name__)
+
+IN_FLIGHT = (Photo.Status.QUEUED, Photo.Status.PROCESSING)
+_EXTENSIONS = {"image/webp": "webp", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def record_event(*, photo_id, step: str, outcome: str, message: str = "", attempt: int = 0):
+    ProcessingEvent.objects.create(
+        photo_id=photo_id, step=step, outcome=outcome, message=message[:2000], attempt=attempt
+    )
+
+
+def _load(photo_id) -> Photo | None:
+    """The photo if it still wants processing; None when deleted or already settled."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None or photo.status not in IN_FLIGHT:
+        return None
+    return photo
+
+
+def photo_reject(*, photo_id, step: str, reason: str) -> None:
+    """A permanent problem with the file: the photo ends `rejected`, never retried."""
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
+            status=Photo.Status.REJECTED, status_reason=reason, settled_at=timezone.now()
+        )
+        record_event(photo_id=photo_id, step=step, outcome="rejected", message=reason)
+
+
+def photo_fail(*, photo_id, step: str, error: str, attempts: int) -> None:
+    """Transient errors outlived their retries: `failed`, with the step and error kept."""
+    now = timezone.now()
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
+            status=Photo.Status.FAILED, status_reason=error[:2000], failed_step=step,
+            failed_at=now, settled_at=now,
+        )  # fmt: skip
+        record_event(photo_id=photo_id, step=step, outcome="failed", message=error,
+                     attempt=attempts)  # fmt: skip
+
+
+def _complete_if_done(photo_id) -> bool:
+    """The step that finds all three flags set moves the photo to ready (exactly once)."""
+    done = Photo.objects.filter(
+        pk=photo_id, status=Photo.Status.PROCESSING,
+        metadata_done=True, thumbnails_done=True, labels_done=True,
+    ).update(status=Photo.Status.READY, settled_at=timezone.now(), status_reason="")  # fmt: skip
+    return bool(done)
+
+
+# --- metadata (validation) ----------------------------------------------------------------
+
+
+def photo_extract_metadata(*, photo_id) -> bool:
+    """Validate the file by its content and record its metadata.
+
+    Returns True when the photo should fan out to thumbnails and labels.
+    """
+    photo = _load(photo_id)
+    if photo is None:
+        return False
+    Photo.objects.filter(pk=photo_id, status=Photo.Status.QUEUED).update(
+        status=Photo.Status.PROCESSING, processing_started_at=timezone.now()
+    )
+    if photo.metadata_done and photo.sha256:
+        return True  # a redelivered message: the fan-out below is idempotent
+    try:
+        with default_storage.open(photo.original.name, "rb") as fp:
+            meta = extract_metadata(fp, max_pixels=settings.MAX_IMAGE_PIXELS)
+    except PhotoRejected as exc:
+        photo_reject(photo_id=photo_id, step="metadata", reason=exc.reason)
+        return False
+    fields = _metadata_fields(meta)
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo_id).update(metadata_done=True, **fields)
+        record_event(photo_id=photo_id, step="metadata", outcome="done")
+    return True
+
+
+def _metadata_fields(meta) -> dict:
+    taken_at = meta.taken_at
+    if taken_at is not None and timezone.is_naive(taken_at):
+        # EXIF times are wall-clock; with an offset we know the instant, else call it UTC.
+        tz = _offset_tz(meta.taken_at_offset) or timezone.UTC
+        taken_at = taken_at.replace(tzinfo=tz)
+    return {
+        "format": meta.format or "",
+        "mime_type": meta.mime_type or "",
+        "size": meta.size,
+        "sha256": meta.sha256,
+        "width": meta.width,
+        "height": meta.height,
+        "taken_at": taken_at,
+        "taken_at_offset": meta.taken_at_offset or "",
+        "camera_make": (meta.camera_make or "")[:100],
+        "camera_model": (meta.camera_model or "")[:100],
+        "lens": (meta.lens or "")[:150],
+        "exposure_time": meta.exposure_time,
+        "f_number": meta.f_number,
+        "iso": meta.iso,
+        "focal_length": meta.focal_length,
+        "orientation": meta.orientation,
+        "latitude": meta.latitude,
+        "longitude": meta.longitude,
+        "altitude": meta.altitude,
+    }
+
+
+def _offset_tz(offset: str | None):
+    from datetime import timezone as dt_timezone
+
+    if not offset or len(offset) != 6 or offset[0] not in "+-":
+        return None
+    try:
+        hours, minutes = int(offset[1:3]), int(offset[4:6])
+    except ValueError:
+        return None
+    sign = 1 if offset[0] == "+" else -1
+    return dt_timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+# --- thumbnails ---------------------------------------------------------------------------
+
+
+def photo_render_thumbnails(*, photo_id) -> None:
+    photo = _load(photo_id)
+    if photo is None:
+        return
+    existing = {
+        r.spec: r for r in Rendition.objects.filter(photo_id=photo_id, source_sha256=photo.sha256)
+    }
+    if photo.sha256 and all(spec.name in existing for spec in RENDITION_SPECS):
+        logger.debug("Renditions of %s already exist for this content", photo_id)
+    else:
+        try:
+            with default_storage.open(photo.original.name, "rb") as fp:
+                renditions = render_renditions(fp, max_pixels=settings.MAX_IMAGE_PIXELS)
+        except PhotoRejected as exc:
+            photo_reject(photo_id=photo_id, step="thumbnails", reason=exc.reason)
+            return
+        for rendition in renditions:
+            _store_rendition(photo, rendition)
+    with transaction.atomic():
+        Photo.objects.filter(pk=photo_id).update(thumbnails_done=True)
+        record_event(photo_id=photo_id, step="thumbnails", outcome="done")
+    _complete_if_done(photo_id)
+
+
+def _store_rendition(photo: Photo, rendition) -> None:
+    ext = _EXTENSIONS.get(rendition.mime_type, "bin")
+    key = photo_storage.rendition_key(
+        owner_id=photo.owner_id, photo_id=photo.id, spec=rendition.spec,
+        sha256=photo.sha256, ext=ext,
+    )  # fmt: skip
+    name = default_storage.save(key, ContentFile(rendition.data))
+    with transaction.atomic():
+        previous = (
+            Rendition.objects.select_for_update()
+            .filter(photo=photo, spec=rendition.spec)
+            .values_list("file", flat=True)
+            .first()
+        )
+        Rendition.objects.update_or_create(
+            photo=photo, spec=rendition.spec,
+            defaults={
+                "file": name, "source_sha256": photo.sha256, "width": rendition.width,
+                "height": rendition.height, "mime_type": rendition.mime_type,
+                "size": len(rendition.data),
+            },
+        )  # fmt: skip
+        if previous and previous != name:
+            transaction.on_commit(
+                lambda: photo_storage.delete_quietly(storage=default_storage, keys=[previous])
+            )
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def photo_detect_labels(*, photo_id) -> None:
+    from processing.labeling import detection_for_photo, save_detection
+
+    photo = _load(photo_id)
+    if photo is None:
+        return
+    if not photo.labels_done:
+        try:
+            detection = detection_for_photo(photo)
+        except PhotoRejected as exc:
+            photo_reject(photo_id=photo_id, step="labels", reason=exc.reason)
+            return
+        save_detection(photo=photo, detection=detection)
+    _complete_if_done(photo_id)
+
+
+# --- re-driving from the database ---------------------------------------------------------
+
+
+def pipeline_resend_stale(*, older_than_minutes: int | None = None) -> int:
+    """Re-send photos left queued or processing (a restarted broker, a lost message)."""
+    from processing import tasks
+
+    if older_than_minutes is None:
+        older_than_minutes = settings.PIPELINE_STALE_AFTER_MINUTES
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stale = Photo.objects.filter(status__in=IN_FLIGHT).filter(
+        Q(queued_at__lte=cutoff) | Q(queued_at__isnull=True)
+    )
+    ids = list(stale.values_list("id", flat=True))
+    for photo_id in ids:
+        Photo.objects.filter(pk=photo_id).update(queued_at=timezone.now())
+        tasks.extract_metadata.send(str(photo_id))
+    return len(ids)

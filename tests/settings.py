@@ -1,0 +1,19 @@
+"""Test settings: the real settings module, given a test environment first."""
+
+import os
+import tempfile
+
+os.environ["IMAGESITE_READ_DOTENV"] = "0"
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnop")
+os.environ.setdefault("DJANGO_SECURE", "0")
+os.environ.setdefault("EMBEDDED_WORKER_AUTOSTART", "0")
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="imagesite-media-"))
+os.environ.setdefault("PIPELINE_MIN_BACKOFF_MS", "10")
+os.environ.setdefault("PIPELINE_MAX_BACKOFF_MS", "50")
+
+from imagesite.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

@@ -11,12 +11,7 @@ class AlbumForm(forms.ModelForm):
             "title": forms.TextInput(attrs={"autofocus": True, "maxlength": 200}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
-
-    def clean_title(self):
-        title = self.cleaned_data["title"].strip()
-        if not title:
-            raise forms.ValidationError("Give the album a title.")
-        return title
+        error_messages = {"title": {"required": "Give the album a title."}}
 
 
 class UploadStartForm(forms.Form):

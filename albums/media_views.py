@@ -30,8 +30,7 @@ def rendition(request, photo_id, spec):
     item = get_object_or_404(Rendition, photo=photo, spec=spec)
     if photo_storage.uses_presigned_uploads(default_storage):
         return _private(HttpResponseRedirect(default_storage.url(item.file.name)), 60)
-    response = FileResponse(default_storage.open(item.file.name, "rb"),
-                            content_type=item.mime_type)  # fmt: skip
+    response = FileResponse(default_storage.open(item.file.name, "rb"), content_type=item.mime_type)
     return _private(response, 3600)
 
 
@@ -43,14 +42,18 @@ def original(request, photo_id):
         raise Http404
     content_type = photo.mime_type or "application/octet-stream"
     url = photo_storage.download_url(
-        storage=default_storage, key=photo.original.name, file_name=photo.original_name,
+        storage=default_storage,
+        key=photo.original.name,
+        file_name=photo.original_name,
         content_type=content_type,
-    )  # fmt: skip
+    )
     if url:
         return _private(HttpResponseRedirect(url), 0)
     response = FileResponse(
-        default_storage.open(photo.original.name, "rb"), as_attachment=True,
-        filename=photo.original_name, content_type=content_type,
-    )  # fmt: skip
+        default_storage.open(photo.original.name, "rb"),
+        as_attachment=True,
+        filename=photo.original_name,
+        content_type=content_type,
+    )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return _private(response, 0)

@@ -39,9 +39,7 @@ def _stored_keys(photos) -> list[str]:
 
     photo_ids = [p.pk for p in photos]
     keys = [p.original.name for p in photos if p.original]
-    keys += list(
-        Rendition.objects.filter(photo_id__in=photo_ids).values_list("file", flat=True)
-    )
+    keys += list(Rendition.objects.filter(photo_id__in=photo_ids).values_list("file", flat=True))
     return keys
 
 
@@ -114,9 +112,12 @@ def photo_start_upload(
             expires_in=settings.PRESIGNED_POST_EXPIRES,
         )
         return UploadTicket(
-            photo=photo, transport="s3", url=post.url, fields=post.fields,
+            photo=photo,
+            transport="s3",
+            url=post.url,
+            fields=post.fields,
             conditions=post.conditions,
-        )  # fmt: skip
+        )
     url = reverse("albums:photo_upload", kwargs={"photo_id": photo.id})
     return UploadTicket(photo=photo, transport="local", url=url)
 

@@ -4,10 +4,6 @@ from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 
 
-class UploadTooLarge(Exception):
-    pass
-
-
 class LimitedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
     """Never holds a file in memory; gives up as soon as it passes MAX_UPLOAD_BYTES."""
 

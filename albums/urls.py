@@ -16,7 +16,5 @@ urlpatterns = [
     path("photos/<uuid:photo_id>/upload/", upload_views.upload_receive, name="photo_upload"),
     path("photos/<uuid:photo_id>/confirm/", upload_views.upload_confirm, name="photo_confirm"),
     path("photos/<uuid:photo_id>/original/", media_views.original, name="photo_original"),
-    path(
-        "photos/<uuid:photo_id>/r/<slug:spec>/", media_views.rendition, name="photo_rendition"
-    ),
+    path("photos/<uuid:photo_id>/r/<slug:spec>/", media_views.rendition, name="photo_rendition"),
 ]

@@ -77,9 +77,7 @@ def album_delete(request, album_id):
         messages.success(request, f"Deleted “{title}” and its {count} photo(s).")
         return redirect("albums:list")
     photo_count = album.photos.count()
-    return render(
-        request, "albums/album_delete.html", {"album": album, "photo_count": photo_count}
-    )
+    return render(request, "albums/album_delete.html", {"album": album, "photo_count": photo_count})
 
 
 @login_required

@@ -14,6 +14,7 @@ def rekognition_client():
         raise ImproperlyConfigured("LABEL_DETECTOR=rekognition needs REKOGNITION_REGION")
     # Throttling and 5xx are retried by the pipeline with its own backoff, so the client
     # itself only makes a couple of quick attempts.
-    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5,
-                    read_timeout=30)  # fmt: skip
+    config = Config(
+        retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30
+    )
     return boto3.client("rekognition", region_name=settings.REKOGNITION_REGION, config=config)

@@ -13,7 +13,7 @@ def permission_denied(request, exception=None):
 
 def server_error(request):
     # No context processors that touch the database: it may be what failed.
-    from django.template import loader
     from django.http import HttpResponseServerError
+    from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -43,5 +43,6 @@ def healthz(request):
             logger.warning("healthz: %s unreachable: %s", name, exc)
             results[name] = "unreachable"
     healthy = all(v == "ok" for v in results.values())
-    return JsonResponse({"status": "ok" if healthy else "unhealthy", **results},
-                        status=200 if healthy else 503)  # fmt: skip
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", **results}, status=200 if healthy else 503
+    )

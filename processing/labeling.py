@@ -30,10 +30,11 @@ def get_detector():
         from processing.detectors.rekognition import RekognitionDetector
 
         return RekognitionDetector(
-            rekognition_client(), max_labels=settings.REKOGNITION_MAX_LABELS,
+            rekognition_client(),
+            max_labels=settings.REKOGNITION_MAX_LABELS,
             min_confidence=settings.REKOGNITION_MIN_CONFIDENCE,
             detect_text=settings.REKOGNITION_DETECT_TEXT,
-        )  # fmt: skip
+        )
     raise ImproperlyConfigured(f"LABEL_DETECTOR must be 'local' or 'rekognition', not {name!r}")
 
 
@@ -48,10 +49,15 @@ def detector_image(photo: Photo, *, detector) -> DetectorImage:
         and (photo.size or 0) < S3_REFERENCE_MAX_BYTES
     ):
         return DetectorImage(
-            data=None, format=photo.format, width=photo.width, height=photo.height,
-            size=photo.size, s3_bucket=default_storage.bucket_name,
-            s3_key=photo.original.name, image=None,
-        )  # fmt: skip
+            data=None,
+            format=photo.format,
+            width=photo.width,
+            height=photo.height,
+            size=photo.size,
+            s3_bucket=default_storage.bucket_name,
+            s3_key=photo.original.name,
+            image=None,
+        )
     target = None if getattr(detector, "name", "") == "rekognition" else LOCAL_ANALYSIS_SIZE
     with default_storage.open(photo.original.name, "rb") as fp:
         decoded = decode(fp, max_pixels=settings.MAX_IMAGE_PIXELS, target=target)
@@ -60,9 +66,15 @@ def detector_image(photo: Photo, *, detector) -> DetectorImage:
         image = image.copy()
         image.thumbnail(target)
     return DetectorImage(
-        data=None, format=photo.format, width=photo.width, height=photo.height,
-        size=photo.size, s3_bucket=None, s3_key=None, image=image,
-    )  # fmt: skip
+        data=None,
+        format=photo.format,
+        width=photo.width,
+        height=photo.height,
+        size=photo.size,
+        s3_bucket=None,
+        s3_key=None,
+        image=image,
+    )
 
 
 def detection_for_photo(photo: Photo) -> Detection:
@@ -89,13 +101,21 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
         key = (ids[lbl.name[:100]], kind)
         if key not in merged or merged[key].confidence < lbl.confidence:
             merged[key] = PhotoLabel(
-                photo=photo, label_id=key[0], kind=kind, confidence=lbl.confidence,
-                source=detection.source, category=(lbl.category or "")[:100],
-            )  # fmt: skip
+                photo=photo,
+                label_id=key[0],
+                kind=kind,
+                confidence=lbl.confidence,
+                source=detection.source,
+                category=(lbl.category or "")[:100],
+            )
     for text in detection.text:
         key = (ids[text[:100]], PhotoLabel.Kind.TEXT)
-        merged.setdefault(key, PhotoLabel(photo=photo, label_id=key[0], kind=key[1],
-                                          confidence=100.0, source=detection.source))
+        merged.setdefault(
+            key,
+            PhotoLabel(
+                photo=photo, label_id=key[0], kind=key[1], confidence=100.0, source=detection.source
+            ),
+        )
     PhotoLabel.objects.bulk_create(merged.values())
 
     flagged = any(m.confidence >= settings.MODERATION_THRESHOLD for m in detection.moderation)
@@ -107,5 +127,4 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
         )
     from processing.services import record_event
 
-    record_event(photo_id=photo.pk, step="labels", outcome="done",
-                 message=detection.skipped or "")  # fmt: skip
+    record_event(photo_id=photo.pk, step="labels", outcome="done", message=detection.skipped or "")

@@ -30,8 +30,11 @@ class PipelineFailures(Middleware):
                 services.photo_fail(photo_id=photo_id, step=step, error=error, attempts=attempts)
             else:
                 services.record_event(
-                    photo_id=photo_id, step=step, outcome="retry", message=error,
+                    photo_id=photo_id,
+                    step=step,
+                    outcome="retry",
+                    message=error,
                     attempt=attempts,
-                )  # fmt: skip
+                )
         except Exception:  # the database itself may be what failed
             logger.exception("Could not record the failure of %s(%s)", step, photo_id)

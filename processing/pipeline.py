@@ -45,9 +45,10 @@ def ensure_embedded_worker():
         from processing import tasks  # noqa: F401  (declares the actors and their queues)
 
         worker = Worker(
-            dramatiq.get_broker(), worker_threads=settings.EMBEDDED_WORKER_THREADS,
+            dramatiq.get_broker(),
+            worker_threads=settings.EMBEDDED_WORKER_THREADS,
             worker_timeout=200,
-        )  # fmt: skip
+        )
         worker.start()
         atexit.register(worker.stop)
         _embedded_worker = worker

@@ -56,19 +56,26 @@ def photo_fail(*, photo_id, step: str, error: str, attempts: int) -> None:
     now = timezone.now()
     with transaction.atomic():
         Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
-            status=Photo.Status.FAILED, status_reason=error[:2000], failed_step=step,
-            failed_at=now, settled_at=now,
-        )  # fmt: skip
-        record_event(photo_id=photo_id, step=step, outcome="failed", message=error,
-                     attempt=attempts)  # fmt: skip
+            status=Photo.Status.FAILED,
+            status_reason=error[:2000],
+            failed_step=step,
+            failed_at=now,
+            settled_at=now,
+        )
+        record_event(
+            photo_id=photo_id, step=step, outcome="failed", message=error, attempt=attempts
+        )
 
 
 def _complete_if_done(photo_id) -> bool:
     """The step that finds all three flags set moves the photo to ready (exactly once)."""
     done = Photo.objects.filter(
-        pk=photo_id, status=Photo.Status.PROCESSING,
-        metadata_done=True, thumbnails_done=True, labels_done=True,
-    ).update(status=Photo.Status.READY, settled_at=timezone.now(), status_reason="")  # fmt: skip
+        pk=photo_id,
+        status=Photo.Status.PROCESSING,
+        metadata_done=True,
+        thumbnails_done=True,
+        labels_done=True,
+    ).update(status=Photo.Status.READY, settled_at=timezone.now(), status_reason="")
     return bool(done)
 
 
@@ -173,9 +180,12 @@ def photo_render_thumbnails(*, photo_id) -> None:
 def _store_rendition(photo: Photo, rendition) -> None:
     ext = _EXTENSIONS.get(rendition.mime_type, "bin")
     key = photo_storage.rendition_key(
-        owner_id=photo.owner_id, photo_id=photo.id, spec=rendition.spec,
-        sha256=photo.sha256, ext=ext,
-    )  # fmt: skip
+        owner_id=photo.owner_id,
+        photo_id=photo.id,
+        spec=rendition.spec,
+        sha256=photo.sha256,
+        ext=ext,
+    )
     name = default_storage.save(key, ContentFile(rendition.data))
     with transaction.atomic():
         previous = (
@@ -185,13 +195,17 @@ def _store_rendition(photo: Photo, rendition) -> None:
             .first()
         )
         Rendition.objects.update_or_create(
-            photo=photo, spec=rendition.spec,
+            photo=photo,
+            spec=rendition.spec,
             defaults={
-                "file": name, "source_sha256": photo.sha256, "width": rendition.width,
-                "height": rendition.height, "mime_type": rendition.mime_type,
+                "file": name,
+                "source_sha256": photo.sha256,
+                "width": rendition.width,
+                "height": rendition.height,
+                "mime_type": rendition.mime_type,
                 "size": len(rendition.data),
             },
-        )  # fmt: skip
+        )
         if previous and previous != name:
             transaction.on_commit(
                 lambda: photo_storage.delete_quietly(storage=default_storage, keys=[previous])

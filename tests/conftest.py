@@ -16,7 +16,9 @@ NO_SKIPS = os.environ.get("IMAGESITE_NO_SKIPS") == "1"
 
 def corpus_file(*parts: str) -> Path:
     path = CORPUS.joinpath(*parts)
-    assert path.is_file(), f"corpus file missing: {path} (../shared/corpus must sit beside the repo)"
+    assert path.is_file(), (
+        f"corpus file missing: {path} (../shared/corpus must sit beside the repo)"
+    )
     return path
 
 
@@ -43,8 +45,9 @@ def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
-        reporter.write_line(f"IMAGESITE_NO_SKIPS=1: {len(skipped)} test(s) skipped; failing the run",
-                            red=True)  # fmt: skip
+        reporter.write_line(
+            f"IMAGESITE_NO_SKIPS=1: {len(skipped)} test(s) skipped; failing the run", red=True
+        )
         session.exitstatus = 1
 
 
@@ -67,9 +70,11 @@ def make_user(db, django_user_model):
     def make(email=None, password="a-long-test-password", **extra):
         email = email or f"user{next(counter)}@example.com"
         user = django_user_model.objects.create_user(
-            username=email.split("@")[0][:30] + str(next(counter)), email=email,
-            password=password, **extra,
-        )  # fmt: skip
+            username=email.split("@")[0][:30] + str(next(counter)),
+            email=email,
+            password=password,
+            **extra,
+        )
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         return user
 
@@ -117,10 +122,12 @@ def make_photo(db):
 
     def make(album, path: Path | None = None, status=Photo.Status.QUEUED, **fields):
         path = path or corpus_file("good", "Canon_40D.jpg")
-        photo = Photo(album=album, owner=album.owner, original_name=path.name, status=status,
-                      **fields)  # fmt: skip
-        key = photo_storage.original_key(owner_id=album.owner_id, photo_id=photo.id,
-                                         file_name=path.name)  # fmt: skip
+        photo = Photo(
+            album=album, owner=album.owner, original_name=path.name, status=status, **fields
+        )
+        key = photo_storage.original_key(
+            owner_id=album.owner_id, photo_id=photo.id, file_name=path.name
+        )
         with path.open("rb") as fp:
             photo.original.name = default_storage.save(key, fp)
         photo.size = path.stat().st_size

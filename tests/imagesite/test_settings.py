@@ -20,19 +20,30 @@ PRODUCTION_ENV = {
 
 
 def _clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "AWS_", "DRAMATIQ_", "DATABASE_", "EMAIL_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "AWS_", "DRAMATIQ_", "DATABASE_", "EMAIL_"))
+    }
     env.update(extra)
     return env
 
 
 def _manage(*args, env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_clean_env(**PRODUCTION_ENV))
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=_clean_env(**PRODUCTION_ENV)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -46,17 +57,29 @@ def test_secret_key_is_never_defaulted_outside_debug():
 
 def _settings_of(env: dict, expression: str) -> str:
     code = f"import imagesite.settings as s; print({expression})"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_clean_env(**env),
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
 def test_embedded_defaults_need_no_environment():
-    env = {"DJANGO_DEBUG": "1", "IMAGESITE_READ_DOTENV": "0",
-           "DJANGO_SETTINGS_MODULE": "imagesite.settings"}
-    out = _settings_of(env, "s.DATABASES['default']['ENGINE'], s.STORAGES['default']['BACKEND'], "
-                            "s.DRAMATIQ_BROKER['BROKER'], s.LABEL_DETECTOR, s.EMAIL_BACKEND")
+    env = {
+        "DJANGO_DEBUG": "1",
+        "IMAGESITE_READ_DOTENV": "0",
+        "DJANGO_SETTINGS_MODULE": "imagesite.settings",
+    }
+    out = _settings_of(
+        env,
+        "s.DATABASES['default']['ENGINE'], s.STORAGES['default']['BACKEND'], "
+        "s.DRAMATIQ_BROKER['BROKER'], s.LABEL_DETECTOR, s.EMAIL_BACKEND",
+    )
     assert "sqlite3" in out
     assert "FileSystemStorage" in out
     assert "StubBroker" in out
@@ -65,8 +88,11 @@ def test_embedded_defaults_need_no_environment():
 
 
 def test_production_environment_selects_s3_redis_and_smtp():
-    out = _settings_of(PRODUCTION_ENV, "s.STORAGES['default'], s.DRAMATIQ_BROKER['BROKER'], "
-                                       "s.EMAIL_BACKEND, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS")
+    out = _settings_of(
+        PRODUCTION_ENV,
+        "s.STORAGES['default'], s.DRAMATIQ_BROKER['BROKER'], "
+        "s.EMAIL_BACKEND, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS",
+    )
     assert "storages.backends.s3.S3Storage" in out
     assert "'file_overwrite': False" in out and "'default_acl': None" in out
     assert "'signature_version': 's3v4'" in out
@@ -83,8 +109,9 @@ def test_mysql_gets_utf8mb4_strict_mode_and_read_committed():
     assert "'isolation_level': 'read committed'" in out
 
 
-@pytest.mark.parametrize("url,broker", [("amqp://guest:guest@127.0.0.1:5672/", "RabbitmqBroker"),
-                                        ("", "StubBroker")])
+@pytest.mark.parametrize(
+    "url,broker", [("amqp://guest:guest@127.0.0.1:5672/", "RabbitmqBroker"), ("", "StubBroker")]
+)
 def test_broker_url_chooses_the_broker(url, broker):
     env = dict(PRODUCTION_ENV, DRAMATIQ_BROKER_URL=url)
     assert broker in _settings_of(env, "s.DRAMATIQ_BROKER['BROKER']")

@@ -11,9 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--older-than-hours", type=int, default=settings.UNCONFIRMED_UPLOAD_MAX_AGE_HOURS,
+            "--older-than-hours",
+            type=int,
+            default=settings.UNCONFIRMED_UPLOAD_MAX_AGE_HOURS,
             help="Only uploads started longer ago than this (default: %(default)s).",
-        )  # fmt: skip
+        )
         parser.add_argument("--dry-run", action="store_true", help="Count, delete nothing.")
 
     def handle(self, *, older_than_hours, dry_run, **options):
@@ -21,6 +23,8 @@ class Command(BaseCommand):
             older_than=timedelta(hours=older_than_hours), dry_run=dry_run
         )
         verb = "Would delete" if dry_run else "Deleted"
-        self.stdout.write(self.style.SUCCESS(
-            f"{verb} {count} unconfirmed upload(s) older than {older_than_hours} h."
-        ))  # fmt: skip
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} {count} unconfirmed upload(s) older than {older_than_hours} h."
+            )
+        )

@@ -1,0 +1,69 @@
+"""Importing files from disk for a user, the way an upload would arrive."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from albums import storage as photo_storage
+from albums.models import Album, Photo
+from albums.services import photo_confirm_upload
+
+
+class ImportError_(Exception):
+    """A problem with the whole import (unknown user), not with one file."""
+
+
+def user_by_email(email: str):
+    user = get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
+    if user is None:
+        raise ImportError_(f"No user with the email address {email}.")
+    return user
+
+
+def album_for_import(*, user, title: str) -> Album:
+    album = Album.objects.filter(owner=user, title=title).order_by("created_at").first()
+    return album or Album.objects.create(owner=user, title=title)
+
+
+def files_to_import(paths: list[str]) -> Iterator[Path]:
+    """Files named directly, and every file under folders, in a stable order."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
+        else:
+            yield path
+
+
+def photo_import_file(*, album: Album, path: Path) -> Photo:
+    """Store one file as a new photo and queue it; the pipeline decides if it is an image."""
+    photo = Photo(album=album, owner=album.owner, original_name=path.name[:255])
+    key = photo_storage.original_key(
+        owner_id=album.owner_id, photo_id=photo.id, file_name=path.name
+    )
+    with path.open("rb") as fp:
+        photo.original.name = default_storage.save(key, File(fp, name=path.name))
+    with transaction.atomic():
+        photo.save()
+        return photo_confirm_upload(photo=photo)
+
+
+def wait_until_settled(photo_ids: list, *, timeout: float, on_progress=None) -> bool:
+    """Poll the database until every photo is ready, rejected or failed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = Photo.objects.filter(pk__in=photo_ids).exclude(status__in=Photo.SETTLED).count()
+        if on_progress:
+            on_progress(len(photo_ids) - pending)
+        if pending == 0:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)

@@ -8,6 +8,7 @@ written with update_or_create under unique constraints, and the photo only moves
 
 import logging
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -112,7 +113,7 @@ def _metadata_fields(meta) -> dict:
     taken_at = meta.taken_at
     if taken_at is not None and timezone.is_naive(taken_at):
         # EXIF times are wall-clock; with an offset we know the instant, else call it UTC.
-        tz = _offset_tz(meta.taken_at_offset) or timezone.UTC
+        tz = _offset_tz(meta.taken_at_offset) or dt_timezone.utc
         taken_at = taken_at.replace(tzinfo=tz)
     return {
         "format": meta.format or "",
@@ -138,8 +139,6 @@ def _metadata_fields(meta) -> dict:
 
 
 def _offset_tz(offset: str | None):
-    from datetime import timezone as dt_timezone
-
     if not offset or len(offset) != 6 or offset[0] not in "+-":
         return None
     try:
@@ -182,7 +181,7 @@ def _store_rendition(photo: Photo, rendition) -> None:
     key = photo_storage.rendition_key(
         owner_id=photo.owner_id,
         photo_id=photo.id,
-        spec=rendition.spec,
+        spec=rendition.name,
         sha256=photo.sha256,
         ext=ext,
     )
@@ -190,13 +189,13 @@ def _store_rendition(photo: Photo, rendition) -> None:
     with transaction.atomic():
         previous = (
             Rendition.objects.select_for_update()
-            .filter(photo=photo, spec=rendition.spec)
+            .filter(photo=photo, spec=rendition.name)
             .values_list("file", flat=True)
             .first()
         )
         Rendition.objects.update_or_create(
             photo=photo,
-            spec=rendition.spec,
+            spec=rendition.name,
             defaults={
                 "file": name,
                 "source_sha256": photo.sha256,

@@ -20,3 +20,17 @@ class UploadStartForm(forms.Form):
     name = forms.CharField(max_length=1000)
     size = forms.IntegerField(min_value=0, required=False)
     type = forms.CharField(max_length=200, required=False)
+
+
+class ShareLinkForm(forms.Form):
+    expires_in_days = forms.IntegerField(
+        label="Expires after (days)",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text="Leave empty for a link that works until you revoke it.",
+    )
+    allow_downloads = forms.BooleanField(
+        label="Let visitors download originals (these include camera data and location)",
+        required=False,
+    )

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AlbumQuerySet(models.QuerySet):
@@ -210,3 +211,38 @@ class ProcessingEvent(models.Model):
 
     def __str__(self):
         return f"{self.step} {self.outcome}"
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def active(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ShareLink(models.Model):
+    """A revocable, optionally expiring link that shows an album's renditions to anyone."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True)
+    allow_downloads = models.BooleanField(
+        default=False, help_text="Visitors may download originals (with their EXIF and GPS)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"share link for {self.album}"
+
+    @property
+    def is_active(self) -> bool:
+        if self.revoked_at:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()

@@ -30,18 +30,8 @@ def album_for_owner(*, user, album_id) -> Album:
 
 def album_photos(*, album: Album):
     """An album's photos for its grid, with their grid rendition prefetched."""
-    return (
-        Photo.objects.filter(album=album)
-        .exclude(status=Photo.Status.UPLOADING)
-        .prefetch_related(
-            Prefetch(
-                "renditions",
-                queryset=Rendition.objects.filter(spec=GRID_SPEC),
-                to_attr="grid_renditions",
-            )
-        )
-        .order_by("created_at", "id")
-    )
+    photos = Photo.objects.filter(album=album).exclude(status=Photo.Status.UPLOADING)
+    return with_grid_renditions(photos).order_by("created_at", "id")
 
 
 def photo_for_user(*, user, photo_id) -> Photo:
@@ -55,3 +45,33 @@ def photo_for_owner(*, user, photo_id) -> Photo:
     if not user.is_authenticated:
         raise Http404
     return get_object_or_404(Photo.objects.select_related("album"), pk=photo_id, owner=user)
+
+
+def photo_neighbours(*, photo: Photo) -> tuple[Photo | None, Photo | None]:
+    """The previous and next photo in the album's order (created_at, id)."""
+    siblings = Photo.objects.filter(album_id=photo.album_id).exclude(status=Photo.Status.UPLOADING)
+    before = Q(created_at__lt=photo.created_at) | Q(created_at=photo.created_at, id__lt=photo.id)
+    after = Q(created_at__gt=photo.created_at) | Q(created_at=photo.created_at, id__gt=photo.id)
+    previous = siblings.filter(before).order_by("-created_at", "-id").only("id").first()
+    following = siblings.filter(after).order_by("created_at", "id").only("id").first()
+    return previous, following
+
+
+def photo_labels(*, photo: Photo):
+    from albums.models import PhotoLabel
+
+    return (
+        PhotoLabel.objects.filter(photo=photo)
+        .select_related("label")
+        .order_by("kind", "-confidence")
+    )
+
+
+def with_grid_renditions(photos):
+    return photos.prefetch_related(
+        Prefetch(
+            "renditions",
+            queryset=Rendition.objects.filter(spec=GRID_SPEC),
+            to_attr="grid_renditions",
+        )
+    )

@@ -168,3 +168,26 @@ def uploads_cleanup_unconfirmed(*, older_than: timedelta, dry_run: bool = False)
         if not dry_run:
             photo_delete(photo=photo)
     return count
+
+
+# --- Sharing -----------------------------------------------------------------------------
+
+
+def share_link_create(*, album: Album, expires_in_days: int | None, allow_downloads: bool):
+    import secrets
+
+    from albums.models import ShareLink
+
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    return ShareLink.objects.create(
+        album=album,
+        token=secrets.token_urlsafe(32),
+        expires_at=expires_at,
+        allow_downloads=allow_downloads,
+    )
+
+
+def share_link_revoke(*, link) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])

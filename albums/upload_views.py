@@ -63,9 +63,9 @@ def upload_start(request, album_id):
 def upload_receive(request, photo_id):
     """Local transport: the file arrives here, streamed to a temporary file in chunks."""
     photo = selectors.photo_for_owner(user=request.user, photo_id=photo_id)
+    uploaded = request.FILES.get("file")  # reading the body runs the upload handler
     if getattr(request, "upload_too_large", False):
         return _error("The file is larger than the upload limit.", status=413)
-    uploaded = request.FILES.get("file")
     if uploaded is None:
         return _error("No file was received; try again.")
     try:

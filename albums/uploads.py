@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 
 
 class LimitedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
@@ -11,8 +13,9 @@ class LimitedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
         self.request.upload_too_large = False
         # The body carries a little multipart framing on top of the file itself.
         if content_length and content_length > settings.MAX_UPLOAD_BYTES + 64 * 1024:
+            # Refuse without reading the body: no files, and the view answers 413.
             self.request.upload_too_large = True
-            raise StopUpload(connection_reset=True)
+            return QueryDict(encoding=encoding), MultiValueDict()
         return None
 
     def receive_data_chunk(self, raw_data, start):

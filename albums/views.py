@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from albums import selectors, services
-from albums.forms import AlbumForm
+from albums.forms import AlbumForm, ShareLinkForm
 from albums.models import Photo
+from albums.search import SearchForm, photo_search
 from albums.storage import uses_presigned_uploads
 
 
@@ -35,20 +36,35 @@ def album_list(request):
     return render(request, "albums/album_list.html", {"albums": albums, "form": form})
 
 
-@login_required
-def album_detail(request, album_id):
-    album = selectors.album_for_owner(user=request.user, album_id=album_id)
+def _grid_context(request, album) -> dict:
     paginator = Paginator(selectors.album_photos(album=album), settings.ALBUM_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    context = {
+    return {
         "album": album,
         "page": page,
         "photos": page.object_list,
         "in_progress": any(not p.is_settled for p in page.object_list),
-        "upload_transport": "s3" if uses_presigned_uploads() else "local",
-        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
     }
+
+
+@login_required
+def album_detail(request, album_id):
+    album = selectors.album_for_owner(user=request.user, album_id=album_id)
+    context = _grid_context(request, album)
+    context.update(
+        upload_transport="s3" if uses_presigned_uploads() else "local",
+        max_upload_bytes=settings.MAX_UPLOAD_BYTES,
+        share_links=album.share_links.all(),
+        share_form=ShareLinkForm(),
+    )
     return render(request, "albums/album_detail.html", context)
+
+
+@login_required
+def album_grid(request, album_id):
+    """The album's photo grid alone: polled by htmx while photos are in progress."""
+    album = selectors.album_for_owner(user=request.user, album_id=album_id)
+    return render(request, "albums/photo_grid.html", _grid_context(request, album))
 
 
 @login_required
@@ -83,11 +99,38 @@ def album_delete(request, album_id):
 @login_required
 def photo_detail(request, photo_id):
     photo = selectors.photo_for_user(user=request.user, photo_id=photo_id)
-    renditions = {r.spec: r for r in photo.renditions.all()}
+    previous, following = selectors.photo_neighbours(photo=photo)
+    context = {
+        "photo": photo,
+        "album": photo.album,
+        "renditions": {r.spec: r for r in photo.renditions.all()},
+        "labels": selectors.photo_labels(photo=photo),
+        "previous": previous,
+        "next": following,
+    }
+    return render(request, "albums/photo_detail.html", context)
+
+
+@login_required
+def search(request):
+    form = SearchForm(request.GET or None, user=request.user)
+    page = None
+    if form.has_criteria:
+        results = selectors.with_grid_renditions(
+            photo_search(user=request.user, criteria=form.cleaned_data)
+        )
+        page = Paginator(results, settings.ALBUM_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
-        "albums/photo_detail.html",
-        {"photo": photo, "album": photo.album, "renditions": renditions},
+        "albums/search.html",
+        {
+            "form": form,
+            "page": page,
+            "photos": page.object_list if page else [],
+            "query": query.urlencode(),
+        },
     )
 
 

@@ -128,6 +128,7 @@
       active += 1;
       uploadOne(file, row)
         .then((photo) => {
+          row.li.dataset.photoId = photo.id;
           row.done(photo.status_label, photo.status);
           scheduleRefresh();
         })
@@ -141,18 +142,29 @@
     pump();
   }
 
-  // Replace the photo grid with a fresh copy of this page's grid, without a reload.
+  // Ask htmx for a fresh grid; while photos are in progress the grid keeps polling itself.
   function scheduleRefresh() {
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(async () => {
-      const response = await fetch(window.location.href, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-      const fresh = doc.getElementById("photo-grid");
-      const current = document.getElementById("photo-grid") || document.getElementById("photo-grid-empty");
-      if (fresh && current) current.replaceWith(fresh);
-    }, 400);
+    refreshTimer = setTimeout(() => {
+      const wrap = document.getElementById("photo-grid-wrap");
+      if (!wrap || !window.htmx) return;
+      window.htmx.ajax("GET", wrap.dataset.gridUrl, { target: "#photo-grid-wrap", swap: "outerHTML" });
+    }, 300);
   }
+
+  // After each grid refresh, show every uploaded file's processing state in its row.
+  document.body.addEventListener("htmx:afterSettle", () => {
+    list.querySelectorAll("li[data-photo-id]").forEach((li) => {
+      const tile = document.getElementById("photo-" + li.dataset.photoId);
+      if (!tile) return;
+      const badge = tile.querySelector(".badge");
+      const reason = tile.querySelector(".tile-reason");
+      const state = li.querySelector(".upload-state");
+      li.className = "upload-item upload-" + tile.dataset.status;
+      state.textContent = (badge ? badge.textContent : tile.dataset.status) +
+        (reason ? ": " + reason.textContent : "");
+    });
+  });
 
   input.addEventListener("change", () => { addFiles(input.files); input.value = ""; });
   ["dragenter", "dragover"].forEach((type) => dropzone.addEventListener(type, (e) => {

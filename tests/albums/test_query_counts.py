@@ -12,15 +12,28 @@ pytestmark = pytest.mark.django_db
 
 def _fill(album, count):
     photos = Photo.objects.bulk_create(
-        Photo(album=album, owner=album.owner, original_name=f"p{i}.jpg",
-              original=f"originals/{album.owner_id}/p{i}.jpg", status=Photo.Status.READY)
+        Photo(
+            album=album,
+            owner=album.owner,
+            original_name=f"p{i}.jpg",
+            original=f"originals/{album.owner_id}/p{i}.jpg",
+            status=Photo.Status.READY,
+        )
         for i in range(count)
-    )  # fmt: skip
+    )
     Rendition.objects.bulk_create(
-        Rendition(photo=p, spec="grid", file=f"renditions/{p.pk}.webp", source_sha256="0" * 64,
-                  width=400, height=300, mime_type="image/webp", size=10)
+        Rendition(
+            photo=p,
+            spec="grid",
+            file=f"renditions/{p.pk}.webp",
+            source_sha256="0" * 64,
+            width=400,
+            height=300,
+            mime_type="image/webp",
+            size=10,
+        )
         for p in photos
-    )  # fmt: skip
+    )
 
 
 def _queries(client, url) -> int:
@@ -31,8 +44,8 @@ def _queries(client, url) -> int:
 
 # session, user, albums with counts and covers
 ALBUM_LIST_QUERIES = 3
-# session, user, album, photo count (paginator), photos, grid renditions
-ALBUM_PAGE_QUERIES = 6
+# session, user, album, photo count (paginator), photos, grid renditions, share links
+ALBUM_PAGE_QUERIES = 7
 
 
 @pytest.mark.parametrize("photos", [10, 120])

@@ -71,9 +71,16 @@ def test_delete_removes_photos_and_their_files_after_commit(
 
     photo = make_photo(album)
     key = photo.original.name
-    Rendition.objects.create(photo=photo, spec="grid", file=default_storage.save(
-        "renditions/x/grid.webp", open(default_storage.path(key), "rb")),
-        source_sha256="0" * 64, width=1, height=1, mime_type="image/webp", size=1)
+    Rendition.objects.create(
+        photo=photo,
+        spec="grid",
+        file=default_storage.save("renditions/x/grid.webp", open(default_storage.path(key), "rb")),
+        source_sha256="0" * 64,
+        width=1,
+        height=1,
+        mime_type="image/webp",
+        size=1,
+    )
     rendition_key = photo.renditions.get().file.name
     url = reverse("albums:delete", kwargs={"album_id": album.id})
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -89,8 +96,11 @@ def test_delete_removes_photos_and_their_files_after_commit(
 
 def test_album_page_shows_each_photo_with_its_status(owner_client, album, make_photo):
     make_photo(album, status=Photo.Status.QUEUED)
-    make_photo(album, status=Photo.Status.REJECTED,
-               status_reason="This file is not an image we can read (it looks like HTML)")
+    make_photo(
+        album,
+        status=Photo.Status.REJECTED,
+        status_reason="This file is not an image we can read (it looks like HTML)",
+    )
     make_photo(album, status=Photo.Status.UPLOADING)  # not confirmed: not shown
     page = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id}))
     html = page.content.decode()

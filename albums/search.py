@@ -1,0 +1,111 @@
+"""Searching a user's own photos: labels, text, camera, dates, album, place."""
+
+import math
+from datetime import datetime, time
+
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from albums.models import Album, Label, Photo, PhotoLabel
+
+KM_PER_DEGREE = 111.32
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label="Labels",
+        required=False,
+        max_length=200,
+        help_text="Every word must match the start of a label: “dog beach”.",
+    )
+    text = forms.CharField(label="Text in the photo", required=False, max_length=100)
+    camera = forms.CharField(label="Camera", required=False, max_length=100)
+    date_from = forms.DateField(
+        label="Taken from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="Taken until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    album = forms.ModelChoiceField(
+        queryset=Album.objects.none(), required=False, empty_label="All albums", to_field_name="pk"
+    )
+    has_location = forms.BooleanField(label="Has a location", required=False)
+    lat = forms.FloatField(label="Near latitude", required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(label="Near longitude", required=False, min_value=-180, max_value=180)
+    radius_km = forms.FloatField(
+        label="Within km", required=False, min_value=0.01, max_value=2000, initial=10
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["album"].queryset = Album.objects.owned_by(user).order_by("title")
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise forms.ValidationError("Give both a latitude and a longitude to search near.")
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return data
+
+    @property
+    def has_criteria(self) -> bool:
+        return (
+            self.is_bound
+            and self.is_valid()
+            and any(
+                v not in (None, "", False) for k, v in self.cleaned_data.items() if k != "radius_km"
+            )
+        )
+
+
+def _label_exists(term: str, kind: str):
+    """Photos with a label of this kind whose name starts with the term (any case)."""
+    labels = Label.objects.filter(name__istartswith=term).values("id")
+    return Exists(PhotoLabel.objects.filter(photo=OuterRef("pk"), kind=kind, label_id__in=labels))
+
+
+def _day_bound(day, end: bool):
+    moment = datetime.combine(day, time.max if end else time.min)
+    return timezone.make_aware(moment, timezone.get_current_timezone())
+
+
+def photo_search(*, user, criteria: dict):
+    """The user's photos matching every given criterion, newest taken first."""
+    photos = Photo.objects.filter(owner=user).exclude(status=Photo.Status.UPLOADING)
+    for term in (criteria.get("q") or "").split():
+        photos = photos.filter(_label_exists(term, PhotoLabel.Kind.LABEL))
+    if text := (criteria.get("text") or "").strip():
+        photos = photos.filter(_label_exists(text, PhotoLabel.Kind.TEXT))
+    if camera := (criteria.get("camera") or "").strip():
+        for word in camera.split():
+            photos = photos.filter(Q(camera_make__icontains=word) | Q(camera_model__icontains=word))
+    if criteria.get("date_from"):
+        photos = photos.filter(taken_at__gte=_day_bound(criteria["date_from"], end=False))
+    if criteria.get("date_to"):
+        photos = photos.filter(taken_at__lte=_day_bound(criteria["date_to"], end=True))
+    if criteria.get("album"):
+        photos = photos.filter(album=criteria["album"])
+    if criteria.get("has_location"):
+        photos = photos.filter(latitude__isnull=False, longitude__isnull=False)
+    if criteria.get("lat") is not None and criteria.get("lon") is not None:
+        photos = _near(photos, criteria["lat"], criteria["lon"], criteria.get("radius_km") or 10)
+    return photos.order_by("-taken_at", "-created_at", "id")
+
+
+def _near(photos, lat: float, lon: float, radius_km: float):
+    """A bounding box (index-friendly), then an equirectangular distance check in SQL."""
+    dlat = radius_km / KM_PER_DEGREE
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    dlon = min(radius_km / (KM_PER_DEGREE * cos_lat), 180)
+    photos = photos.filter(
+        latitude__gte=lat - dlat,
+        latitude__lte=lat + dlat,
+        longitude__gte=lon - dlon,
+        longitude__lte=lon + dlon,
+    )
+    y = F("latitude") - lat
+    x = (F("longitude") - lon) * cos_lat
+    return photos.alias(d2=y * y + x * x).filter(d2__lte=dlat * dlat)

@@ -1,0 +1,110 @@
+"""Share links: the owner makes and revokes them; anyone with one sees renditions only.
+
+A visitor sees the album's title and its ready, visible photos as renditions: no EXIF, no
+GPS, no file names, never a flagged or hidden photo, and originals only when the owner
+allowed downloads. A revoked or expired link is a plain 404.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from albums import selectors, services
+from albums import storage as photo_storage
+from albums.forms import ShareLinkForm
+from albums.models import Photo, Rendition, ShareLink
+
+
+@login_required
+@require_POST
+def share_create(request, album_id):
+    album = selectors.album_for_owner(user=request.user, album_id=album_id)
+    form = ShareLinkForm(request.POST)
+    if form.is_valid():
+        services.share_link_create(
+            album=album,
+            expires_in_days=form.cleaned_data["expires_in_days"],
+            allow_downloads=form.cleaned_data["allow_downloads"],
+        )
+        messages.success(request, "Share link created. Anyone with it can see this album.")
+    else:
+        messages.error(request, "The share link was not created: " + form.errors.as_text())
+    return redirect("albums:detail", album_id=album.id)
+
+
+@login_required
+@require_POST
+def share_revoke(request, album_id, link_id):
+    album = selectors.album_for_owner(user=request.user, album_id=album_id)
+    link = get_object_or_404(ShareLink, pk=link_id, album=album)
+    services.share_link_revoke(link=link)
+    messages.success(request, "Share link revoked; it no longer works.")
+    return redirect("albums:detail", album_id=album.id)
+
+
+def _active_link(token: str) -> ShareLink:
+    link = ShareLink.objects.active().select_related("album").filter(token=token).first()
+    if link is None:
+        raise Http404
+    return link
+
+
+def _shared_photo(link: ShareLink, photo_id) -> Photo:
+    return get_object_or_404(Photo.objects.shown_publicly(), pk=photo_id, album_id=link.album_id)
+
+
+def _no_index(response):
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@require_GET
+def shared_album(request, token):
+    link = _active_link(token)
+    photos = selectors.with_grid_renditions(
+        Photo.objects.shown_publicly().filter(album_id=link.album_id).order_by("created_at", "id")
+    )
+    page = Paginator(photos, settings.ALBUM_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"link": link, "album": link.album, "page": page, "photos": page.object_list}
+    return _no_index(render(request, "albums/shared_album.html", context))
+
+
+@require_GET
+def shared_rendition(request, token, photo_id, spec):
+    link = _active_link(token)
+    photo = _shared_photo(link, photo_id)
+    item = get_object_or_404(Rendition, photo=photo, spec=spec)
+    if photo_storage.uses_presigned_uploads(default_storage):
+        return _no_index(HttpResponseRedirect(default_storage.url(item.file.name)))
+    response = FileResponse(default_storage.open(item.file.name, "rb"), content_type=item.mime_type)
+    return _no_index(response)
+
+
+@require_GET
+def shared_original(request, token, photo_id):
+    link = _active_link(token)
+    if not link.allow_downloads:
+        raise Http404
+    photo = _shared_photo(link, photo_id)
+    content_type = photo.mime_type or "application/octet-stream"
+    name = f"photo-{photo.id.hex[:8]}.{(photo.format or 'bin').lower()}"
+    url = photo_storage.download_url(
+        storage=default_storage, key=photo.original.name, file_name=name, content_type=content_type
+    )
+    if url:
+        return _no_index(HttpResponseRedirect(url))
+    response = FileResponse(
+        default_storage.open(photo.original.name, "rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return _no_index(response)

@@ -61,9 +61,10 @@ class SearchForm(forms.Form):
         )
 
 
-def _label_exists(term: str, kind: str):
-    """Photos with a label of this kind whose name starts with the term (any case)."""
-    labels = Label.objects.filter(name__istartswith=term).values("id")
+def _label_exists(term: str, kind: str, *, anywhere: bool = False):
+    """Photos with a label of this kind whose name starts with (or contains) the term."""
+    lookup = "name__icontains" if anywhere else "name__istartswith"
+    labels = Label.objects.filter(**{lookup: term}).values("id")
     return Exists(PhotoLabel.objects.filter(photo=OuterRef("pk"), kind=kind, label_id__in=labels))
 
 
@@ -78,7 +79,7 @@ def photo_search(*, user, criteria: dict):
     for term in (criteria.get("q") or "").split():
         photos = photos.filter(_label_exists(term, PhotoLabel.Kind.LABEL))
     if text := (criteria.get("text") or "").strip():
-        photos = photos.filter(_label_exists(text, PhotoLabel.Kind.TEXT))
+        photos = photos.filter(_label_exists(text, PhotoLabel.Kind.TEXT, anywhere=True))
     if camera := (criteria.get("camera") or "").strip():
         for word in camera.split():
             photos = photos.filter(Q(camera_make__icontains=word) | Q(camera_model__icontains=word))

@@ -1,0 +1,67 @@
+"""The photo page and the album's live grid."""
+
+import pytest
+from django.urls import reverse
+
+from albums.models import Photo
+from tests.conftest import corpus_file
+
+pytestmark = pytest.mark.django_db
+
+
+def test_photo_page_shows_metadata_and_a_map_link(owner_client, album, make_photo):
+    photo = make_photo(album, status=Photo.Status.READY, camera_make="NIKON",
+                       camera_model="COOLPIX P6000", latitude=43.467448, longitude=11.885126,
+                       exposure_time=1 / 200, f_number=4.5, iso=64, width=640, height=480)  # fmt: skip
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    html = html.decode()
+    assert "NIKON COOLPIX P6000" in html
+    assert "640 × 480" in html
+    assert "f/4.5" in html and "ISO 64" in html
+    assert "openstreetmap.org/?mlat=43.467448&amp;mlon=11.885126" in html
+
+
+def test_previous_and_next_follow_the_album_order(owner_client, album, make_photo):
+    first, middle, last = (make_photo(album) for _ in range(3))
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": middle.id})).content
+    html = html.decode()
+    assert f'href="/photos/{first.id}/" rel="prev"' in html
+    assert f'href="/photos/{last.id}/" rel="next"' in html
+    first_page = owner_client.get(reverse("albums:photo", kwargs={"photo_id": first.id}))
+    assert 'rel="prev"' not in first_page.content.decode()
+
+
+def test_original_downloads_as_an_attachment_never_as_a_page(owner_client, album, make_photo):
+    html_file = corpus_file("good", "hopper.png")
+    photo = make_photo(album, html_file, status=Photo.Status.READY, mime_type="image/png")
+    Photo.objects.filter(pk=photo.pk).update(original_name="<img src=x onerror=alert(1)>.png")
+    response = owner_client.get(reverse("albums:photo_original", kwargs={"photo_id": photo.id}))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == html_file.read_bytes()
+
+
+def test_grid_polls_while_photos_are_in_progress_and_stops_when_settled(
+    owner_client, album, make_photo
+):
+    photo = make_photo(album, status=Photo.Status.PROCESSING)
+    url = reverse("albums:grid", kwargs={"album_id": album.id})
+    busy = owner_client.get(url).content.decode()
+    assert 'hx-trigger="every 2s"' in busy and "Processing" in busy
+    Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.READY)
+    settled = owner_client.get(url).content.decode()
+    assert "hx-trigger" not in settled and "Ready" in settled
+    page = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id}))
+    assert "hx-trigger" not in page.content.decode()
+
+
+def test_failed_photo_shows_its_reason_and_a_retry_button(owner_client, album, make_photo):
+    photo = make_photo(album, status=Photo.Status.FAILED,
+                       status_reason="ConnectionError: storage unreachable")  # fmt: skip
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    assert b"storage unreachable" in html and b"Try again" in html
+    grid = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id})).content
+    assert b"storage unreachable" in grid

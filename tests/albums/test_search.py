@@ -1,0 +1,141 @@
+"""Search over a fixed library: every filter, their combinations, a pinned query count."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from albums.models import Label, Photo, PhotoLabel
+
+pytestmark = pytest.mark.django_db
+
+
+def _photo(album, name, *, labels=(), text=(), **fields):
+    photo = Photo.objects.create(
+        album=album, owner=album.owner, original_name=name, status=Photo.Status.READY, **fields
+    )
+    for kind, names in ((PhotoLabel.Kind.LABEL, labels), (PhotoLabel.Kind.TEXT, text)):
+        for label_name in names:
+            label, _ = Label.objects.get_or_create(name=label_name)
+            PhotoLabel.objects.create(
+                photo=photo, label=label, kind=kind, confidence=90, source="test"
+            )
+    return photo
+
+
+@pytest.fixture
+def library(user, other_user, make_album):
+    trip = make_album(user, title="Trip")
+    home = make_album(user, title="Home")
+    theirs = make_album(other_user, title="Theirs")
+    return {
+        "beach_dog": _photo(
+            trip, "beach_dog.jpg", labels=["Dog", "Beach", "Sand"],
+            camera_make="Canon", camera_model="Canon EOS 40D",
+            taken_at=datetime(2024, 7, 1, 12, tzinfo=UTC), latitude=43.4674, longitude=11.8851,
+        ),
+        "beach": _photo(
+            trip, "beach.jpg", labels=["Beach", "Sea"], text=["HOTEL MIRAMAR"],
+            camera_make="NIKON", camera_model="COOLPIX P6000",
+            taken_at=datetime(2024, 7, 3, 9, tzinfo=UTC), latitude=43.4700, longitude=11.8800,
+        ),
+        "dogs_home": _photo(
+            home, "dogs.jpg", labels=["Dogs", "Sofa"],
+            camera_make="Apple", camera_model="iPhone 12",
+            taken_at=datetime(2025, 1, 2, 18, tzinfo=UTC), latitude=51.5, longitude=-0.12,
+        ),
+        "no_data": _photo(home, "scan.png", labels=["Document"]),
+        "theirs": _photo(theirs, "theirs.jpg", labels=["Dog", "Beach"], latitude=43.47,
+                         longitude=11.88, camera_make="Canon"),
+    }  # fmt: skip
+
+
+def _search(client, **params) -> set[str]:
+    response = client.get(reverse("albums:search"), params)
+    assert response.status_code == 200
+    return {p.original_name for p in response.context["photos"]}
+
+
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        ({"q": "dog"}, {"beach_dog.jpg", "dogs.jpg"}),  # prefix match: Dog and Dogs
+        ({"q": "DOG"}, {"beach_dog.jpg", "dogs.jpg"}),  # any case
+        ({"q": "dog beach"}, {"beach_dog.jpg"}),  # several terms mean all of them
+        ({"q": "be"}, {"beach_dog.jpg", "beach.jpg"}),
+        ({"q": "cat"}, set()),
+        ({"text": "miramar"}, {"beach.jpg"}),  # detected text matches anywhere in a line
+        ({"text": "hotel"}, {"beach.jpg"}),
+        ({"camera": "canon"}, {"beach_dog.jpg"}),
+        ({"camera": "coolpix"}, {"beach.jpg"}),
+        ({"date_from": "2024-07-02"}, {"beach.jpg", "dogs.jpg"}),
+        ({"date_to": "2024-07-01"}, {"beach_dog.jpg"}),  # the whole end day counts
+        ({"date_from": "2024-07-01", "date_to": "2024-07-31"}, {"beach_dog.jpg", "beach.jpg"}),
+        ({"has_location": "on"}, {"beach_dog.jpg", "beach.jpg", "dogs.jpg"}),
+        ({"lat": "43.4674", "lon": "11.8851", "radius_km": "1"}, {"beach_dog.jpg", "beach.jpg"}),
+        ({"lat": "43.4674", "lon": "11.8851", "radius_km": "0.1"}, {"beach_dog.jpg"}),
+        ({"lat": "51.5", "lon": "-0.12", "radius_km": "5"}, {"dogs.jpg"}),
+        ({"q": "dog", "has_location": "on", "date_from": "2025-01-01"}, {"dogs.jpg"}),
+        ({"q": "beach", "camera": "nikon", "lat": "43.47", "lon": "11.88"}, {"beach.jpg"}),
+    ],
+)
+def test_search_filters(owner_client, library, params, expected):
+    assert _search(owner_client, **params) == expected
+
+
+def test_search_by_album(owner_client, library):
+    album_id = library["dogs_home"].album_id
+    assert _search(owner_client, album=str(album_id)) == {"dogs.jpg", "scan.png"}
+    assert _search(owner_client, album=str(album_id), q="doc") == {"scan.png"}
+
+
+def test_another_users_album_is_not_a_choice(owner_client, library):
+    response = owner_client.get(reverse("albums:search"), {"album": library["theirs"].album_id})
+    assert response.context["form"].errors["album"]
+    assert not response.context["photos"]
+
+
+def test_search_never_shows_other_peoples_photos(owner_client, library):
+    assert "theirs.jpg" not in _search(owner_client, q="dog")
+    assert "theirs.jpg" not in _search(owner_client, lat="43.47", lon="11.88", radius_km="50")
+
+
+def test_the_form_remembers_its_terms(owner_client, library):
+    html = owner_client.get(reverse("albums:search"), {"q": "dog beach", "camera": "canon"})
+    html = html.content.decode()
+    assert 'value="dog beach"' in html and 'value="canon"' in html
+    assert "1 photo found" in html
+
+
+def test_latitude_without_longitude_is_explained(owner_client, library):
+    response = owner_client.get(reverse("albums:search"), {"lat": "43"})
+    assert "Give both a latitude and a longitude" in response.content.decode()
+
+
+def test_label_links_on_the_photo_page_lead_to_search(owner_client, library):
+    photo = library["beach_dog"]
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    assert b'href="/search/?q=Dog"' in html
+
+
+def test_search_results_are_paginated_and_keep_terms(owner_client, user, make_album, settings):
+    settings.ALBUM_PAGE_SIZE = 2
+    album = make_album(user, title="Many")
+    for i in range(5):
+        _photo(album, f"d{i}.jpg", labels=["Dog"])
+    page3 = owner_client.get(reverse("albums:search"), {"q": "dog", "page": 3})
+    assert len(page3.context["photos"]) == 1
+    assert 'href="?q=dog&amp;page=2"' in page3.content.decode()
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_search_page_query_count(owner_client, library, user, make_album, extra):
+    album = make_album(user, title="Bulk")
+    for i in range(extra):
+        _photo(album, f"bulk{i}.jpg", labels=["Dog"])
+    with CaptureQueriesContext(connection) as ctx:
+        owner_client.get(reverse("albums:search"), {"q": "dog beach", "has_location": "on"})
+    # session, user, album choices, count, photos, grid renditions
+    assert len(ctx.captured_queries) == 6

@@ -1,0 +1,112 @@
+"""Share links: renditions and titles only, never flagged photos, revocable, expiring."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.urls import reverse
+from django.utils import timezone
+
+from albums.models import Photo, Rendition, ShareLink
+from albums.services import share_link_create, share_link_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+def _ready(album, make_photo, name_path=None, **fields):
+    photo = make_photo(album, name_path, status=Photo.Status.READY, latitude=43.46,
+                       longitude=11.88, camera_model="COOLPIX P6000", **fields)  # fmt: skip
+    for spec in ("grid", "preview"):
+        key = default_storage.save(f"renditions/t/{photo.id.hex}-{spec}.webp", ContentFile(b"RIFF"))
+        Rendition.objects.create(photo=photo, spec=spec, file=key, source_sha256="0" * 64,
+                                 width=4, height=3, mime_type="image/webp", size=4)  # fmt: skip
+    return photo
+
+
+@pytest.fixture
+def shared(album, make_photo):
+    visible = _ready(album, make_photo)
+    flagged = _ready(album, make_photo, moderation=Photo.Moderation.FLAGGED)
+    hidden = _ready(album, make_photo, moderation=Photo.Moderation.HIDDEN)
+    queued = make_photo(album, status=Photo.Status.QUEUED)
+    link = share_link_create(album=album, expires_in_days=7, allow_downloads=False)
+    return {"link": link, "visible": visible, "flagged": flagged, "hidden": hidden,
+            "queued": queued}  # fmt: skip
+
+
+def _url(name, link, **kw):
+    return reverse(f"albums:{name}", kwargs={"token": link.token, **kw})
+
+
+def test_owner_creates_a_link_from_the_album_page(owner_client, album):
+    response = owner_client.post(
+        reverse("albums:share_create", kwargs={"album_id": album.id}), {"expires_in_days": "3"}
+    )
+    assert response.status_code == 302
+    link = ShareLink.objects.get(album=album)
+    assert len(link.token) >= 40 and not link.allow_downloads
+    assert timedelta(days=2.9) < link.expires_at - timezone.now() <= timedelta(days=3)
+    page = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id}))
+    assert _url("shared", link) in page.content.decode()
+
+
+def test_visitor_sees_only_ready_visible_photos_and_no_metadata(client, shared):
+    html = client.get(_url("shared", shared["link"])).content.decode()
+    assert html.count('class="photo-tile"') == 1
+    assert str(shared["visible"].id) in html
+    for key in ("flagged", "hidden", "queued"):
+        assert str(shared[key].id) not in html
+    assert shared["visible"].original_name not in html  # no file names
+    assert "COOLPIX" not in html and "43.46" not in html  # no EXIF, no GPS
+    assert "Download original" not in html
+
+
+def test_visitor_gets_renditions_but_not_originals(client, shared):
+    link, photo = shared["link"], shared["visible"]
+    response = client.get(_url("shared_rendition", link, photo_id=photo.id, spec="grid"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/webp"
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert client.get(_url("shared_original", link, photo_id=photo.id)).status_code == 404
+    assert client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).status_code == 302
+
+
+@pytest.mark.parametrize("key", ["flagged", "hidden", "queued"])
+def test_flagged_hidden_and_unfinished_photos_are_404_even_by_id(client, shared, key):
+    url = _url("shared_rendition", shared["link"], photo_id=shared[key].id, spec="grid")
+    assert client.get(url).status_code == 404
+
+
+def test_a_link_only_opens_its_own_album(client, shared, make_album, user, make_photo):
+    elsewhere = _ready(make_album(user, title="Private"), make_photo)
+    url = _url("shared_rendition", shared["link"], photo_id=elsewhere.id, spec="grid")
+    assert client.get(url).status_code == 404
+
+
+def test_downloads_when_the_owner_allowed_them(client, album, make_photo):
+    photo = _ready(album, make_photo)
+    link = share_link_create(album=album, expires_in_days=None, allow_downloads=True)
+    response = client.get(_url("shared_original", link, photo_id=photo.id))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert photo.original_name not in response["Content-Disposition"]
+
+
+def test_revoked_and_expired_links_are_404(client, shared, album):
+    link = shared["link"]
+    share_link_revoke(link=link)
+    assert client.get(_url("shared", link)).status_code == 404
+    old = share_link_create(album=album, expires_in_days=1, allow_downloads=False)
+    ShareLink.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(_url("shared", old)).status_code == 404
+    assert client.get("/s/not-a-real-token/").status_code == 404
+
+
+def test_only_the_owner_can_revoke(client, other_user, shared, album):
+    client.force_login(other_user)
+    url = reverse("albums:share_revoke", kwargs={"album_id": album.id,
+                                                  "link_id": shared["link"].id})  # fmt: skip
+    assert client.post(url).status_code == 404
+    shared["link"].refresh_from_db()
+    assert shared["link"].is_active

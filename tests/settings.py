@@ -17,3 +17,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+
+# The SQLite test database is a file, not shared-cache memory: pipeline worker threads
+# write concurrently (shared-cache memory answers "database table is locked" at once, with
+# no busy timeout), and `manage.py rundramatiq` subprocesses must see the test data.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"imagesite-test-{os.getpid()}.sqlite3")
+    }

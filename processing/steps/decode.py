@@ -106,17 +106,17 @@ def decode(
     image = open_image(fp, max_pixels=max_pixels)
     image_format = format_name(image)
     stored_size = image.size
+    if target is not None and image_format == "JPEG":
+        # JPEG EXIF sits in the header, so reading it here decodes nothing.
+        image.draft("RGB", _stored_box(stored_size, target, applied_orientation(image)))
+    # Decode before any other EXIF access: PNG's getexif() loads pixels itself and a failure
+    # there would be swallowed by the best-effort EXIF readers.
+    load_pixels(image)
     exif = image.info.get("exif") if isinstance(image.info.get("exif"), bytes) else None
     orientation = stored_orientation(image)
     applied = applied_orientation(image)
-    fitted = None
     if target is not None:
-        box = target if applied not in (5, 6, 7, 8) else (target[1], target[0])
-        fitted = fit_within(stored_size, box)
-        if image_format == "JPEG":
-            image.draft("RGB", fitted)
-    load_pixels(image)
-    if fitted is not None:
+        fitted = _stored_box(stored_size, target, applied)
         if image.mode not in REDUCIBLE_MODES:
             image = to_srgb(image)
         factor = min(image.width // fitted[0], image.height // fitted[1])
@@ -126,6 +126,14 @@ def decode(
     if applied in _TRANSPOSE:
         image = image.transpose(_TRANSPOSE[applied])
     return DecodedImage(image, image_format, exif, orientation, stored_size)
+
+
+def _stored_box(
+    stored_size: tuple[int, int], target: tuple[int, int], orientation: int
+) -> tuple[int, int]:
+    """`target` fitted to the stored pixels (the box turns with a 90° orientation)."""
+    box = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
+    return fit_within(stored_size, box)
 
 
 def load_pixels(image: Image.Image) -> None:
@@ -165,7 +173,7 @@ def applied_orientation(image: Image.Image) -> int:
 def _exif_orientation(image: Image.Image) -> int | None:
     try:
         value = image.getexif().get(0x0112)
-    except Exception:  # noqa: BLE001 - a broken EXIF block must never fail a photo
+    except Exception:  # a broken EXIF block must never fail a photo
         return None
     if isinstance(value, int) and 1 <= value <= 8:
         return value

@@ -127,8 +127,9 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_is_stored(
     settings.MAX_UPLOAD_BYTES = 1000
     body = start_upload(browser, album, name=corpus_name, size=900)  # the browser lied
 
-    response = send(browser, body["url"], name=corpus_name,
-                    data=corpus_file("good", corpus_name).read_bytes())  # fmt: skip
+    response = send(
+        browser, body["url"], name=corpus_name, data=corpus_file("good", corpus_name).read_bytes()
+    )
 
     assert response.status_code == 413
     assert "larger than the upload limit" in response.json()["error"]
@@ -166,8 +167,7 @@ def test_uploads_stream_to_a_temporary_file_never_memory(
     assert (media_root / photo.original.name).read_bytes() == data
 
 
-def test_a_stranger_cannot_post_into_my_upload(media_root, browser, client, album,
-                                               other_user):  # fmt: skip
+def test_a_stranger_cannot_post_into_my_upload(media_root, browser, client, album, other_user):
     body = start_upload(browser, album)
     client.force_login(other_user)
 

@@ -10,9 +10,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_photo_page_shows_metadata_and_a_map_link(owner_client, album, make_photo):
-    photo = make_photo(album, status=Photo.Status.READY, camera_make="NIKON",
-                       camera_model="COOLPIX P6000", latitude=43.467448, longitude=11.885126,
-                       exposure_time=1 / 200, f_number=4.5, iso=64, width=640, height=480)  # fmt: skip
+    photo = make_photo(
+        album,
+        status=Photo.Status.READY,
+        camera_make="NIKON",
+        camera_model="COOLPIX P6000",
+        latitude=43.467448,
+        longitude=11.885126,
+        exposure_time=1 / 200,
+        f_number=4.5,
+        iso=64,
+        width=640,
+        height=480,
+    )
     html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
     html = html.decode()
     assert "NIKON COOLPIX P6000" in html
@@ -59,8 +69,9 @@ def test_grid_polls_while_photos_are_in_progress_and_stops_when_settled(
 
 
 def test_failed_photo_shows_its_reason_and_a_retry_button(owner_client, album, make_photo):
-    photo = make_photo(album, status=Photo.Status.FAILED,
-                       status_reason="ConnectionError: storage unreachable")  # fmt: skip
+    photo = make_photo(
+        album, status=Photo.Status.FAILED, status_reason="ConnectionError: storage unreachable"
+    )
     html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
     assert b"storage unreachable" in html and b"Try again" in html
     grid = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id})).content

@@ -27,13 +27,20 @@ def fetch(url: str) -> urllib3.BaseHTTPResponse:
 
 def add_rendition(s3_storage, photo, spec="grid", data=b"RIFF-not-really-webp"):
     sha = hashlib.sha256(data).hexdigest()
-    key = photo_storage.rendition_key(owner_id=photo.owner_id, photo_id=photo.id, spec=spec,
-                                      sha256=sha, ext="webp")  # fmt: skip
+    key = photo_storage.rendition_key(
+        owner_id=photo.owner_id, photo_id=photo.id, spec=spec, sha256=sha, ext="webp"
+    )
     s3_storage.put(key, data, content_type="image/webp")
     return Rendition.objects.create(
-        photo=photo, spec=spec, file=key, source_sha256=sha, width=10, height=10,
-        mime_type="image/webp", size=len(data),
-    )  # fmt: skip
+        photo=photo,
+        spec=spec,
+        file=key,
+        source_sha256=sha,
+        width=10,
+        height=10,
+        mime_type="image/webp",
+        size=len(data),
+    )
 
 
 def assert_presigned_get(s3_storage, url: str, key: str) -> dict:

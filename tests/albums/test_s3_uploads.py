@@ -141,8 +141,13 @@ def test_browser_posts_to_the_bucket_then_confirm_queues_the_photo(
     data = path.read_bytes()
     body = start_upload(owner_client, album, name=path.name, size=len(data)).json()
 
-    sent = post_to_bucket(body["url"], body["fields"], file_name=path.name, data=data,
-                          content_type=body["fields"]["Content-Type"])  # fmt: skip
+    sent = post_to_bucket(
+        body["url"],
+        body["fields"],
+        file_name=path.name,
+        data=data,
+        content_type=body["fields"]["Content-Type"],
+    )
     assert sent.status in (200, 201, 204), sent.data
     key = body["fields"]["key"]
     assert s3_storage.keys() == [key], "the object is stored under the signed key only"

@@ -32,24 +32,46 @@ def library(user, other_user, make_album):
     theirs = make_album(other_user, title="Theirs")
     return {
         "beach_dog": _photo(
-            trip, "beach_dog.jpg", labels=["Dog", "Beach", "Sand"],
-            camera_make="Canon", camera_model="Canon EOS 40D",
-            taken_at=datetime(2024, 7, 1, 12, tzinfo=UTC), latitude=43.4674, longitude=11.8851,
+            trip,
+            "beach_dog.jpg",
+            labels=["Dog", "Beach", "Sand"],
+            camera_make="Canon",
+            camera_model="Canon EOS 40D",
+            taken_at=datetime(2024, 7, 1, 12, tzinfo=UTC),
+            latitude=43.4674,
+            longitude=11.8851,
         ),
         "beach": _photo(
-            trip, "beach.jpg", labels=["Beach", "Sea"], text=["HOTEL MIRAMAR"],
-            camera_make="NIKON", camera_model="COOLPIX P6000",
-            taken_at=datetime(2024, 7, 3, 9, tzinfo=UTC), latitude=43.4700, longitude=11.8800,
+            trip,
+            "beach.jpg",
+            labels=["Beach", "Sea"],
+            text=["HOTEL MIRAMAR"],
+            camera_make="NIKON",
+            camera_model="COOLPIX P6000",
+            taken_at=datetime(2024, 7, 3, 9, tzinfo=UTC),
+            latitude=43.4700,
+            longitude=11.8800,
         ),
         "dogs_home": _photo(
-            home, "dogs.jpg", labels=["Dogs", "Sofa"],
-            camera_make="Apple", camera_model="iPhone 12",
-            taken_at=datetime(2025, 1, 2, 18, tzinfo=UTC), latitude=51.5, longitude=-0.12,
+            home,
+            "dogs.jpg",
+            labels=["Dogs", "Sofa"],
+            camera_make="Apple",
+            camera_model="iPhone 12",
+            taken_at=datetime(2025, 1, 2, 18, tzinfo=UTC),
+            latitude=51.5,
+            longitude=-0.12,
         ),
         "no_data": _photo(home, "scan.png", labels=["Document"]),
-        "theirs": _photo(theirs, "theirs.jpg", labels=["Dog", "Beach"], latitude=43.47,
-                         longitude=11.88, camera_make="Canon"),
-    }  # fmt: skip
+        "theirs": _photo(
+            theirs,
+            "theirs.jpg",
+            labels=["Dog", "Beach"],
+            latitude=43.47,
+            longitude=11.88,
+            camera_make="Canon",
+        ),
+    }
 
 
 def _search(client, **params) -> set[str]:

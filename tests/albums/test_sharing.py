@@ -15,12 +15,27 @@ pytestmark = pytest.mark.django_db
 
 
 def _ready(album, make_photo, name_path=None, **fields):
-    photo = make_photo(album, name_path, status=Photo.Status.READY, latitude=43.46,
-                       longitude=11.88, camera_model="COOLPIX P6000", **fields)  # fmt: skip
+    photo = make_photo(
+        album,
+        name_path,
+        status=Photo.Status.READY,
+        latitude=43.46,
+        longitude=11.88,
+        camera_model="COOLPIX P6000",
+        **fields,
+    )
     for spec in ("grid", "preview"):
         key = default_storage.save(f"renditions/t/{photo.id.hex}-{spec}.webp", ContentFile(b"RIFF"))
-        Rendition.objects.create(photo=photo, spec=spec, file=key, source_sha256="0" * 64,
-                                 width=4, height=3, mime_type="image/webp", size=4)  # fmt: skip
+        Rendition.objects.create(
+            photo=photo,
+            spec=spec,
+            file=key,
+            source_sha256="0" * 64,
+            width=4,
+            height=3,
+            mime_type="image/webp",
+            size=4,
+        )
     return photo
 
 
@@ -31,8 +46,13 @@ def shared(album, make_photo):
     hidden = _ready(album, make_photo, moderation=Photo.Moderation.HIDDEN)
     queued = make_photo(album, status=Photo.Status.QUEUED)
     link = share_link_create(album=album, expires_in_days=7, allow_downloads=False)
-    return {"link": link, "visible": visible, "flagged": flagged, "hidden": hidden,
-            "queued": queued}  # fmt: skip
+    return {
+        "link": link,
+        "visible": visible,
+        "flagged": flagged,
+        "hidden": hidden,
+        "queued": queued,
+    }
 
 
 def _url(name, link, **kw):
@@ -105,8 +125,9 @@ def test_revoked_and_expired_links_are_404(client, shared, album):
 
 def test_only_the_owner_can_revoke(client, other_user, shared, album):
     client.force_login(other_user)
-    url = reverse("albums:share_revoke", kwargs={"album_id": album.id,
-                                                  "link_id": shared["link"].id})  # fmt: skip
+    url = reverse(
+        "albums:share_revoke", kwargs={"album_id": album.id, "link_id": shared["link"].id}
+    )
     assert client.post(url).status_code == 404
     shared["link"].refresh_from_db()
     assert shared["link"].is_active

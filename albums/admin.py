@@ -1,12 +1,28 @@
-"""The Django admin, for moderators: photos with thumbnails, filters and decisions."""
+"""The Django admin, for moderators: photos with thumbnails, filters and recorded decisions.
+
+Moderators (staff in the `moderators` group) see photos, their labels and processing
+history, and decide through actions that record who decided what and when. Everything
+the pipeline owns is read-only; nobody adds photos here.
+"""
 
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from albums.models import Album, Label, Photo, PhotoLabel, ProcessingEvent, Rendition
+from albums.models import (
+    Album,
+    FlaggedPhoto,
+    Label,
+    ModerationDecision,
+    Photo,
+    PhotoLabel,
+    ProcessingEvent,
+    Rendition,
+)
+from albums.moderation import photo_moderate
 
 PIPELINE_FIELDS = (
+    "moderation",
     "status",
     "status_reason",
     "failed_step",
@@ -47,40 +63,67 @@ PIPELINE_FIELDS = (
 )
 
 
-@admin.register(Album)
-class AlbumAdmin(admin.ModelAdmin):
-    list_display = ("title", "owner", "created_at")
-    list_select_related = ("owner",)
-    search_fields = ("title", "owner__email")
-    readonly_fields = ("owner", "created_at", "updated_at")
-
-
-class PhotoLabelInline(admin.TabularInline):
-    model = PhotoLabel
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
-    fields = ("label", "kind", "confidence", "source", "category")
-    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PhotoLabelInline(ReadOnlyInline):
+    model = PhotoLabel
+    fields = ("label", "kind", "confidence", "source", "category")
+    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("label")
 
 
-class ProcessingEventInline(admin.TabularInline):
+class ProcessingEventInline(ReadOnlyInline):
     model = ProcessingEvent
-    extra = 0
-    can_delete = False
+    verbose_name_plural = "processing history"
     fields = ("created_at", "step", "attempt", "outcome", "message")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class ModerationDecisionInline(ReadOnlyInline):
+    model = ModerationDecision
+    verbose_name_plural = "moderation decisions"
+    fields = ("created_at", "decision", "moderator", "note")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("moderator")
 
 
-@admin.action(description="Reprocess selected photos")
+def _decide(modeladmin, request, queryset, decision, done):
+    count = 0
+    for photo in queryset:
+        photo_moderate(photo=photo, moderator=request.user, decision=decision)
+        count += 1
+    modeladmin.message_user(request, f"{count} photo(s) {done}.", messages.SUCCESS)
+
+
+@admin.action(description="Approve: nothing wrong, show it again", permissions=["change"])
+def approve(modeladmin, request, queryset):
+    _decide(modeladmin, request, queryset, ModerationDecision.Decision.APPROVE, "approved")
+
+
+@admin.action(description="Hide from everyone but the owner", permissions=["change"])
+def hide(modeladmin, request, queryset):
+    _decide(modeladmin, request, queryset, ModerationDecision.Decision.HIDE, "hidden")
+
+
+@admin.action(description="Reject (hidden, marked rejected)", permissions=["change"])
+def reject(modeladmin, request, queryset):
+    _decide(modeladmin, request, queryset, ModerationDecision.Decision.REJECT, "rejected")
+
+
+@admin.action(description="Reprocess from the first step", permissions=["change"])
 def reprocess(modeladmin, request, queryset):
     from processing.reprocess import photo_reprocess
 
@@ -102,14 +145,16 @@ class PhotoAdmin(admin.ModelAdmin):
         "moderation",
         "created_at",
     )
-    list_filter = ("status", "moderation", "format")
+    list_filter = ("status", "moderation", "format", "failed_step")
     list_select_related = ("owner", "album")
-    search_fields = ("original_name", "owner__email", "album__title", "photo_labels__label__name")
-    readonly_fields = PIPELINE_FIELDS + ("preview",)
-    fields = ("preview", "moderation") + PIPELINE_FIELDS
-    inlines = (PhotoLabelInline, ProcessingEventInline)
-    actions = (reprocess,)
+    search_fields = ("original_name", "owner__email", "album__title", "=photo_labels__label__name")
+    readonly_fields = ("preview",) + PIPELINE_FIELDS
+    fields = readonly_fields
+    inlines = (ModerationDecisionInline, ProcessingEventInline, PhotoLabelInline)
+    actions = (approve, hide, reject, reprocess)
     date_hierarchy = "created_at"
+    list_per_page = 50
+    show_full_result_count = False  # a COUNT(*) over millions of rows per page view is waste
 
     def has_add_permission(self, request):
         return False  # photos arrive by upload or import, never by hand
@@ -117,12 +162,30 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description="")
     def thumbnail(self, photo):
         url = reverse("albums:photo_rendition", kwargs={"photo_id": photo.id, "spec": "grid"})
-        return format_html('<img src="{}" alt="" style="max-width:96px;max-height:72px">', url)
+        return format_html('<img src="{}" alt="" width="96" loading="lazy">', url)
 
     @admin.display(description="Preview")
     def preview(self, photo):
         url = reverse("albums:photo_rendition", kwargs={"photo_id": photo.id, "spec": "preview"})
         return format_html('<img src="{}" alt="" style="max-width:480px">', url)
+
+
+@admin.register(FlaggedPhoto)
+class FlaggedPhotoAdmin(PhotoAdmin):
+    """The review queue: only what label detection flagged and nobody has decided yet."""
+
+    list_filter = ("status", "format")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(moderation=Photo.Moderation.FLAGGED)
+
+
+@admin.register(Album)
+class AlbumAdmin(admin.ModelAdmin):
+    list_display = ("title", "owner", "created_at")
+    list_select_related = ("owner",)
+    search_fields = ("title", "owner__email")
+    readonly_fields = ("owner", "title", "description", "created_at", "updated_at")
 
 
 @admin.register(Label)

@@ -246,3 +246,37 @@ class ShareLink(models.Model):
         if self.revoked_at:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class ModerationDecision(models.Model):
+    """Who decided what about a photo, and when."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        HIDE = "hide", "Hidden"
+        REJECT = "reject", "Rejected"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="decisions")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return (
+            f"{self.get_decision_display()} by {self.moderator} at {self.created_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class FlaggedPhoto(Photo):
+    """The moderators' review queue: photos flagged by label detection."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "photo needing review"
+        verbose_name_plural = "photos needing review"

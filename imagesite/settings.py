@@ -178,6 +178,11 @@ DRAMATIQ_BROKER = {
         "django_dramatiq.middleware.DbConnectionsMiddleware",
     ],
 }
+# Workers export dramatiq's Prometheus metrics on dramatiq_prom_port (default 9191).
+if env.bool("DRAMATIQ_PROMETHEUS", default=bool(DRAMATIQ_BROKER_URL)):
+    DRAMATIQ_BROKER["MIDDLEWARE"].insert(0, "dramatiq.middleware.prometheus.Prometheus")
+# The site's own /metrics: a bearer token for the scraper (staff may look without one).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # Retries: a handful with exponential backoff, not dramatiq's 20 over days.
 PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
 PIPELINE_MIN_BACKOFF_MS = env.int("PIPELINE_MIN_BACKOFF_MS", default=2_000)

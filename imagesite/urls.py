@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from albums import views as album_views
-from imagesite import health
+from imagesite import health, metrics
 
 urlpatterns = [
     path("", album_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("albums.urls")),

@@ -7,6 +7,7 @@ os.environ["IMAGESITE_READ_DOTENV"] = "0"
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnop")
 os.environ.setdefault("DJANGO_SECURE", "0")
 os.environ.setdefault("EMBEDDED_WORKER_AUTOSTART", "0")
+os.environ.setdefault("DRAMATIQ_PROMETHEUS", "0")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="imagesite-media-"))
 os.environ.setdefault("PIPELINE_MIN_BACKOFF_MS", "10")
 os.environ.setdefault("PIPELINE_MAX_BACKOFF_MS", "50")

@@ -1,6 +1,7 @@
 from django import forms
 
 from albums.models import Album
+from albums.names import clean_file_name
 
 
 class AlbumForm(forms.ModelForm):
@@ -14,10 +15,20 @@ class AlbumForm(forms.ModelForm):
         error_messages = {"title": {"required": "Give the album a title."}}
 
 
+class FileNameField(forms.CharField):
+    """A user's file name, cleaned (controls, NULs, paths, bidi marks) instead of refused."""
+
+    def to_python(self, value):
+        return clean_file_name(str(value or ""))
+
+    def run_validators(self, value):
+        return None  # cleaning has already made any name safe to keep
+
+
 class UploadStartForm(forms.Form):
     """What the browser says about a file before sending it."""
 
-    name = forms.CharField(max_length=1000)
+    name = FileNameField(max_length=1000)
     size = forms.IntegerField(min_value=0, required=False)
     type = forms.CharField(max_length=200, required=False)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from albums import storage as photo_storage
 from albums.models import Album, Photo
+from albums.names import clean_file_name
 from processing.pipeline import pipeline_start
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def photo_start_upload(
     """Create the photo row (`uploading`) and say how its bytes should travel."""
     from django.urls import reverse
 
-    file_name = (file_name or "").strip()[:255] or "unnamed"
+    file_name = clean_file_name(file_name)
     if size is not None and size <= 0:
         raise UploadRefused(f"“{file_name}” is empty.")
     if size is not None and size > settings.MAX_UPLOAD_BYTES:

@@ -1,0 +1,71 @@
+"""Accounts through allauth: sign up by email, verify, sign in and out, reset, rate limits."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-password"
+
+
+def _link(message) -> str:
+    return re.search(r"http://testserver(/accounts/[^\s]+)", message.body).group(1)
+
+
+def test_sign_up_verify_and_land_in_albums(client, django_user_model):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@example.com"]
+    # Not verified yet: the albums page sends the visitor to confirm first.
+    assert client.get(reverse("albums:list")).status_code == 302
+
+    confirm_url = _link(mail.outbox[0])
+    assert client.get(confirm_url).status_code == 200  # a page with a button, not a GET action
+    response = client.post(confirm_url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("albums:list")
+    assert b"My albums" in response.content
+    user = django_user_model.objects.get(email="new@example.com")
+    assert user.emailaddress_set.get().verified
+
+
+def test_sign_in_and_out(client, user):
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("albums:list")).status_code == 200
+    client.post(reverse("account_logout"))
+    assert client.get(reverse("albums:list")).status_code == 302
+
+
+def test_password_reset_by_email(client, user):
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    assert len(mail.outbox) == 1
+    reset_url = client.get(_link(mail.outbox[0]), follow=True).redirect_chain[-1][0]
+    new = "another-long-password-2"
+    client.post(reset_url, {"password1": new, "password2": new})
+    assert client.login(username=user.username, password=new)
+
+
+def test_failed_logins_are_rate_limited(client, user):
+    def attempt(password):
+        response = client.post(
+            reverse("account_login"), {"login": user.email, "password": password}
+        )
+        return response.content.decode()
+
+    pages = [attempt("wrong") for _ in range(6)]
+    assert "Too many failed login attempts" not in pages[0]
+    assert "Too many failed login attempts" in pages[-1]
+    # Even the right password is refused while the limit holds.
+    assert "Too many failed login attempts" in attempt(PASSWORD)
+    assert client.get(reverse("albums:list")).status_code == 302
+
+
+def test_account_pages_use_the_site_layout(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert 'class="site-header"' in html and "css/site.css" in html

@@ -1,4 +1,4 @@
-"""Bring any decoded Pillow image to 8-bit sRGB: RGB, RGBA (only with real alpha) or L."""
+"""Bring any decoded Pillow image to 8-bit sRGB as L, RGB or RGBA."""
 
 from __future__ import annotations
 
@@ -92,7 +92,10 @@ def _apply_profile(image: Image.Image, icc: bytes) -> Image.Image:
     source_image = image.convert("RGB") if alpha is not None else image
     try:
         converted = ImageCms.profileToProfile(
-            source_image, source, _SRGB, outputMode="RGB",
+            source_image,
+            source,
+            _SRGB,
+            outputMode="RGB",
             renderingIntent=ImageCms.Intent.PERCEPTUAL,
         )
     except (OSError, ValueError, ImageCms.PyCMSError):

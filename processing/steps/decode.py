@@ -26,7 +26,7 @@ from processing.steps.errors import (
     TruncatedImage,
     UnsupportedFormat,
 )
-from processing.steps.sniff import image_signature, sniff, zero_dimensions
+from processing.steps.sniff import image_signature, sniff, with_article, zero_dimensions
 
 __all__ = ["ALLOWED_FORMATS", "DecodedImage", "decode", "fit_within", "open_image", "sniff"]
 
@@ -44,8 +44,15 @@ _FORMAT_ALIASES = {"MPO": "JPEG"}
 
 # What broken pixel data raises inside Pillow and its plugins while decoding.
 _TRUNCATION_ERRORS = (SyntaxError, EOFError, struct.error)
-_DECODE_ERRORS = (OSError, ValueError, IndexError, TypeError, KeyError, ZeroDivisionError,
-                  RuntimeError)
+_DECODE_ERRORS = (
+    OSError,
+    ValueError,
+    IndexError,
+    TypeError,
+    KeyError,
+    ZeroDivisionError,
+    RuntimeError,
+)
 
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -57,8 +64,10 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 
-TRUNCATED_REASON = ("The image data is truncated or corrupt, so the picture cannot be shown. "
-                    "Uploading the original file again usually helps.")
+TRUNCATED_REASON = (
+    "The image data is truncated or corrupt, so the picture cannot be shown. "
+    "Uploading the original file again usually helps."
+)
 CORRUPT_REASON = "The image data is damaged and cannot be decoded."
 
 
@@ -83,7 +92,7 @@ def open_image(fp: IO[bytes], *, max_pixels: int) -> Image.Image:
     except Image.DecompressionBombError as exc:
         raise TooManyPixels(too_many_pixels_reason(_pixels_in(exc), max_pixels)) from None
     except UnidentifiedImageError:
-        raise _unreadable(fp, head, max_pixels) from None
+        raise _unreadable(fp, head) from None
     except _TRUNCATION_ERRORS + _DECODE_ERRORS:
         raise CorruptImage(_damaged_header_reason(head)) from None
     width, height = image.size
@@ -207,13 +216,12 @@ def _pixels_in(exc: Exception) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _unreadable(fp: IO[bytes], head: bytes, max_pixels: int) -> Exception:
+def _unreadable(fp: IO[bytes], head: bytes) -> Exception:
     """Explain why the allowlisted formats could not open the file."""
     other = _identify_any_format(fp)
     if other:
-        article = "an" if other[0] in "AEFHILMNORSX" else "a"
         return UnsupportedFormat(
-            f"This file is {article} {other} image; supported formats are {SUPPORTED_TEXT}."
+            f"This file is {with_article(other)} image; supported formats are {SUPPORTED_TEXT}."
         )
     if zero_dimensions(head):
         return CorruptImage("The image has zero width or height.")
@@ -238,5 +246,6 @@ def _identify_any_format(fp: IO[bytes]) -> str | None:
 def _damaged_header_reason(head: bytes) -> str:
     kind = image_signature(head)
     if kind:
-        return f"The file starts like a {kind} image, but its data is damaged and cannot be read."
+        kind = with_article(kind)
+        return f"The file starts like {kind} image, but its data is damaged and cannot be read."
     return CORRUPT_REASON

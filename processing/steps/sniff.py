@@ -20,6 +20,7 @@ _IMAGE_SIGNATURES = (
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
 _VIDEO_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"qt  ", b"M4V ", b"3gp4", b"3gp5", b"avc1"}
+_SPELLED_WITH_VOWEL_SOUND = {"SGI", "MSP", "XBM", "XPM", "HDR", "MIC", "FLI"}
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<meta", b"<div")
 
 
@@ -65,7 +66,7 @@ def sniff(head: bytes) -> str:
         return "a program"
     kind = image_signature(head)
     if kind:
-        return f"a {kind} image"
+        return f"{with_article(kind)} image"
     text = _as_text(head)
     if text is None:
         return "unknown data"
@@ -79,6 +80,12 @@ def sniff(head: bytes) -> str:
     return "plain text"
 
 
+def with_article(name: str) -> str:
+    """ "a BMP", "an AVIF", "a HEIF", "an SGI": the article follows how the name is said."""
+    vowel = name[:1].upper() in "AEIO" or name.upper() in _SPELLED_WITH_VOWEL_SOUND
+    return f"{'an' if vowel else 'a'} {name}"
+
+
 def _ftyp_brand(head: bytes) -> bytes | None:
     if head[4:8] == b"ftyp":
         return head[8:12]
@@ -89,7 +96,7 @@ def _as_text(head: bytes) -> str | None:
     """The bytes as text when they look like text (UTF-8/Latin-1, few control characters)."""
     for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
         if head.startswith(bom):
-            head = head[len(bom):]
+            head = head[len(bom) :]
             break
     try:
         text = head.decode("utf-8")

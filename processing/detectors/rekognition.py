@@ -1,0 +1,156 @@
+"""Labels, moderation labels and text from Amazon Rekognition.
+
+The boto3 client is passed in (built once elsewhere), so tests use botocore's Stubber.
+Throttling and server errors raise TransientDetectorError (the pipeline retries); images
+Rekognition refuses give a Detection with `skipped` set, and the photo still becomes ready.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from PIL import Image
+
+from processing.detectors.base import (
+    DetectedLabel,
+    Detection,
+    DetectorImage,
+    TransientDetectorError,
+)
+from processing.steps.decode import decode
+from processing.steps.errors import PhotoRejected
+
+MAX_S3_OBJECT_BYTES = 15 * 1024 * 1024  # Rekognition's limit for images read from S3
+MAX_IMAGE_BYTES = 5 * 1024 * 1024  # … and for image bytes sent in the request
+S3_FORMATS = {"JPEG", "PNG"}  # the only formats Rekognition decodes itself
+MAX_SIDE = 4096  # no point sending more pixels than this for labels
+DECODE_LIMIT = 100_000_000  # pixel limit when we must decode `data` ourselves
+
+TRANSIENT_CODES = {
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "LimitExceededException",
+}
+SKIP_REASONS = {
+    "InvalidImageFormatException": "Rekognition cannot read this image format",
+    "ImageTooLargeException": "the image is too large for Rekognition",
+    "InvalidParameterException": "Rekognition rejected the image (too small or malformed)",
+    "InvalidS3ObjectException": "Rekognition could not read the original from S3",
+}
+
+
+class RekognitionDetector:
+    name = "rekognition"
+
+    def __init__(
+        self, client: Any, *, max_labels: int, min_confidence: float, detect_text: bool
+    ) -> None:
+        self.client = client
+        self.max_labels = max_labels
+        self.min_confidence = min_confidence
+        self.detect_text = detect_text
+
+    def detect(self, image: DetectorImage) -> Detection:
+        request_image = self.request_image(image)
+        if request_image is None:
+            return Detection(skipped="labels skipped: no image data to send", source=self.name)
+        try:
+            labels = self.client.detect_labels(
+                Image=request_image, MaxLabels=self.max_labels, MinConfidence=self.min_confidence
+            )
+            moderation = self.client.detect_moderation_labels(
+                Image=request_image, MinConfidence=self.min_confidence
+            )
+            text = self.client.detect_text(Image=request_image) if self.detect_text else {}
+        except ClientError as exc:
+            return self._skip_or_raise(exc)
+        except (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError) as exc:
+            raise TransientDetectorError(f"Rekognition unreachable: {exc}") from exc
+        return Detection(
+            labels=[_label(item) for item in labels.get("Labels", [])],
+            moderation=[_moderation_label(item) for item in moderation.get("ModerationLabels", [])],
+            text=[
+                item["DetectedText"]
+                for item in text.get("TextDetections", [])
+                if item.get("Type") == "LINE" and item.get("DetectedText")
+            ],
+            source=self.name,
+        )
+
+    def request_image(self, image: DetectorImage) -> dict[str, Any] | None:
+        """S3Object for JPEG/PNG originals in S3 under 15 MB, else a JPEG under 5 MB as Bytes."""
+        in_s3 = image.s3_bucket and image.s3_key
+        if in_s3 and image.format.upper() in S3_FORMATS and image.size < MAX_S3_OBJECT_BYTES:
+            return {"S3Object": {"Bucket": image.s3_bucket, "Name": image.s3_key}}
+        picture = image.image
+        if picture is None and image.data:
+            try:
+                decoded = decode(
+                    io.BytesIO(image.data), max_pixels=DECODE_LIMIT, target=(MAX_SIDE, MAX_SIDE)
+                )
+                picture = decoded.image
+            except PhotoRejected:
+                return None
+        if picture is None:
+            return None
+        return {"Bytes": jpeg_for_rekognition(picture)}
+
+    def _skip_or_raise(self, exc: ClientError) -> Detection:
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in TRANSIENT_CODES or status >= 500:
+            raise TransientDetectorError(f"Rekognition {code or status}: {error.get('Message')}")
+        if code in SKIP_REASONS:
+            return Detection(skipped=f"labels skipped: {SKIP_REASONS[code]}", source=self.name)
+        raise exc  # access denied, bad credentials, …: not ours to hide; the pipeline retries
+
+
+def jpeg_for_rekognition(image: Image.Image, *, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
+    """A JPEG of `image` under `max_bytes`, shrinking it until it fits."""
+    picture = _rgb(image)
+    if max(picture.size) > MAX_SIDE:
+        picture = picture.copy()
+        picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    while True:
+        buffer = io.BytesIO()
+        picture.save(buffer, "JPEG", quality=90)
+        if buffer.tell() < max_bytes or max(picture.size) <= 64:
+            return buffer.getvalue()
+        width, height = picture.size
+        size = (max(1, int(width * 0.75)), max(1, int(height * 0.75)))
+        picture = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _label(item: dict[str, Any]) -> DetectedLabel:
+    categories = item.get("Categories") or []
+    parents = item.get("Parents") or []
+    category = (categories[0] if categories else parents[0] if parents else {}).get("Name", "")
+    return DetectedLabel(item["Name"], float(item.get("Confidence", 0.0)), category)
+
+
+def _moderation_label(item: dict[str, Any]) -> DetectedLabel:
+    return DetectedLabel(
+        item["Name"], float(item.get("Confidence", 0.0)), item.get("ParentName") or ""
+    )

@@ -1,0 +1,225 @@
+"""Rekognition through a real boto3 client with botocore's Stubber: real shapes, real errors."""
+
+import io
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+from PIL import Image
+
+from processing.detectors.base import DetectorImage, TransientDetectorError
+from processing.detectors.rekognition import RekognitionDetector, jpeg_for_rekognition
+from processing.steps.decode import decode
+
+CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
+BOX = {"Width": 0.5, "Height": 0.4, "Left": 0.1, "Top": 0.2}
+
+LABELS_RESPONSE = {
+    "Labels": [
+        {
+            "Name": "Dog",
+            "Confidence": 98.7,
+            "Instances": [{"BoundingBox": BOX, "Confidence": 98.7}],
+            "Parents": [{"Name": "Animal"}, {"Name": "Pet"}, {"Name": "Mammal"}],
+            "Aliases": [{"Name": "Puppy"}],
+            "Categories": [{"Name": "Animals and Pets"}],
+        },
+        {"Name": "Grass", "Confidence": 91.2, "Instances": [], "Parents": [{"Name": "Plant"}]},
+        {"Name": "Outdoors", "Confidence": 88.0, "Instances": [], "Parents": []},
+    ],
+    "LabelModelVersion": "3.0",
+}
+MODERATION_RESPONSE = {
+    "ModerationLabels": [
+        {
+            "Confidence": 91.5,
+            "Name": "Graphic Violence",
+            "ParentName": "Violence",
+            "TaxonomyLevel": 2,
+        },
+        {"Confidence": 91.5, "Name": "Violence", "ParentName": "", "TaxonomyLevel": 1},
+    ],
+    "ModerationModelVersion": "7.0",
+}
+TEXT_RESPONSE = {
+    "TextDetections": [
+        {
+            "DetectedText": "BEWARE OF DOG",
+            "Type": "LINE",
+            "Id": 0,
+            "Confidence": 99.1,
+            "Geometry": {"BoundingBox": BOX, "Polygon": [{"X": 0.1, "Y": 0.2}]},
+        },
+        {
+            "DetectedText": "BEWARE",
+            "Type": "WORD",
+            "Id": 1,
+            "ParentId": 0,
+            "Confidence": 99.0,
+            "Geometry": {"BoundingBox": BOX, "Polygon": [{"X": 0.1, "Y": 0.2}]},
+        },
+    ],
+    "TextModelVersion": "3.0",
+}
+
+
+@pytest.fixture
+def client():
+    return boto3.client(
+        "rekognition",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def detector(client, *, detect_text: bool = False) -> RekognitionDetector:
+    return RekognitionDetector(client, max_labels=25, min_confidence=70.0, detect_text=detect_text)
+
+
+def in_s3(format: str = "JPEG", size: int = 1_000_000, image=None) -> DetectorImage:
+    return DetectorImage(
+        data=None,
+        format=format,
+        width=4000,
+        height=3000,
+        size=size,
+        s3_bucket="photos",
+        s3_key="originals/abc.jpg",
+        image=image,
+    )
+
+
+def decoded(folder: str, name: str) -> Image.Image:
+    with (CORPUS / folder / name).open("rb") as fp:
+        return decode(fp, max_pixels=100_000_000, target=(1600, 1600)).image
+
+
+S3_IMAGE = {"S3Object": {"Bucket": "photos", "Name": "originals/abc.jpg"}}
+
+
+def test_jpeg_in_s3_is_read_from_s3_and_labels_are_mapped(client):
+    with Stubber(client) as stub:
+        stub.add_response(
+            "detect_labels",
+            LABELS_RESPONSE,
+            {"Image": S3_IMAGE, "MaxLabels": 25, "MinConfidence": 70.0},
+        )
+        stub.add_response(
+            "detect_moderation_labels",
+            MODERATION_RESPONSE,
+            {"Image": S3_IMAGE, "MinConfidence": 70.0},
+        )
+        stub.add_response("detect_text", TEXT_RESPONSE, {"Image": S3_IMAGE})
+        detection = detector(client, detect_text=True).detect(in_s3())
+        stub.assert_no_pending_responses()
+    labels = {label.name: (label.confidence, label.category) for label in detection.labels}
+    assert labels == {
+        "Dog": (98.7, "Animals and Pets"),  # Categories first
+        "Grass": (91.2, "Plant"),  # else the first parent
+        "Outdoors": (88.0, ""),
+    }
+    assert [(m.name, m.category) for m in detection.moderation] == [
+        ("Graphic Violence", "Violence"),
+        ("Violence", ""),
+    ]
+    assert detection.text == ["BEWARE OF DOG"]  # lines only, not the words again
+    assert (detection.source, detection.skipped) == ("rekognition", None)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        in_s3("HEIF", 900_000, image=decoded("large", "HMD_Nokia_8.3_5G_hdr.heif")),
+        in_s3("WEBP", 3_000, image=decoded("good", "hopper.webp")),
+        in_s3("JPEG", 20_000_000, image=decoded("large", "iphone_hdr_NO.jpg")),  # over 15 MB
+    ],
+    ids=["heic", "webp", "large-jpeg"],
+)
+def test_other_images_are_sent_as_jpeg_bytes_under_5_mb(client, subject):
+    request_image = detector(client).request_image(subject)
+    assert set(request_image) == {"Bytes"}
+    data = request_image["Bytes"]
+    assert data[:3] == b"\xff\xd8\xff" and len(data) < 5 * 1024 * 1024
+    with Stubber(client) as stub:
+        stub.add_response(
+            "detect_labels",
+            LABELS_RESPONSE,
+            {"Image": {"Bytes": ANY}, "MaxLabels": 25, "MinConfidence": 70.0},
+        )
+        stub.add_response(
+            "detect_moderation_labels",
+            MODERATION_RESPONSE,
+            {"Image": {"Bytes": ANY}, "MinConfidence": 70.0},
+        )
+        detection = detector(client).detect(subject)  # no DetectText call without detect_text
+        stub.assert_no_pending_responses()
+    assert len(detection.labels) == 3
+
+
+def test_bytes_are_made_from_the_original_when_no_decoded_copy_is_given(client):
+    data = (CORPUS / "good" / "samplefilehub.heif").read_bytes()
+    subject = DetectorImage(data=data, format="HEIF", width=640, height=426, size=len(data))
+    assert detector(client).request_image(subject)["Bytes"][:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("ThrottlingException", 400),
+        ("ProvisionedThroughputExceededException", 400),
+        ("InternalServerError", 500),
+        ("ServiceUnavailableException", 503),
+    ],
+)
+def test_throttling_and_server_errors_are_transient(client, code, status):
+    with Stubber(client) as stub:
+        stub.add_client_error("detect_labels", service_error_code=code, http_status_code=status)
+        with pytest.raises(TransientDetectorError, match=code):
+            detector(client).detect(in_s3())
+
+
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        ("InvalidImageFormatException", "cannot read this image format"),
+        ("ImageTooLargeException", "too large"),
+        ("InvalidParameterException", "rejected the image"),
+        ("InvalidS3ObjectException", "could not read the original from S3"),
+    ],
+)
+def test_images_rekognition_refuses_are_skipped_not_failed(client, code, words):
+    with Stubber(client) as stub:
+        stub.add_response("detect_labels", LABELS_RESPONSE)
+        stub.add_client_error(
+            "detect_moderation_labels", service_error_code=code, http_status_code=400
+        )
+        detection = detector(client).detect(in_s3())
+    assert detection.skipped.startswith("labels skipped: ") and words in detection.skipped
+    assert detection.labels == [] and detection.moderation == []
+
+
+def test_other_client_errors_are_not_hidden(client):
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "detect_labels", service_error_code="AccessDeniedException", http_status_code=400
+        )
+        with pytest.raises(ClientError):
+            detector(client).detect(in_s3())
+
+
+def test_jpeg_for_rekognition_shrinks_until_it_fits():
+    channels = [Image.effect_noise((1200, 900), 120) for _ in range(3)]
+    noisy = Image.merge("RGB", channels)  # noise barely compresses: ~2 MB at quality 90
+    data = jpeg_for_rekognition(noisy, max_bytes=300_000)
+    shrunk = Image.open(io.BytesIO(data))
+    assert len(data) < 300_000 and shrunk.format == "JPEG"
+    assert shrunk.width < 1200 and shrunk.width / shrunk.height == pytest.approx(4 / 3, abs=0.01)
+
+
+def test_jpeg_for_rekognition_flattens_alpha():
+    image = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
+    out = Image.open(io.BytesIO(jpeg_for_rekognition(image)))
+    assert out.mode == "RGB" and out.getpixel((50, 50)) == (255, 255, 255)

@@ -1,0 +1,75 @@
+import uuid
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from albums.models import Photo
+from processing.management.commands._progress import ProgressBar
+from processing.reprocess import STEPS, photo_reprocess, photos_to_reprocess
+
+
+class Command(BaseCommand):
+    help = (
+        "Send photos through the pipeline again, chosen from the database: all steps or "
+        "one. Works whatever the broker remembers."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--status",
+            action="append",
+            choices=Photo.Status.values,
+            help="Only photos in this state (repeatable).",
+        )
+        parser.add_argument("--album", help="Album title or id.")
+        parser.add_argument("--user", help="Owner's email address.")
+        parser.add_argument("--photo", action="append", help="Photo id (repeatable).")
+        parser.add_argument(
+            "--since", help="Only photos uploaded on or after (YYYY-MM-DD or ISO time)."
+        )
+        parser.add_argument("--step", choices=STEPS, help="Run just this step (default: all).")
+        parser.add_argument("--dry-run", action="store_true", help="Say what would happen.")
+
+    def handle(self, *, status, album, user, photo, since, step, dry_run, **options):
+        for value in photo or []:
+            try:
+                uuid.UUID(value)
+            except ValueError as exc:
+                raise CommandError(f"Not a photo id: {value}") from exc
+        photos = photos_to_reprocess(
+            statuses=status, album=album, user=user, photo_ids=photo, since=_parse_since(since)
+        )
+        ids = list(photos.values_list("id", flat=True))
+        what = f"step {step}" if step else "all steps"
+        if dry_run:
+            for row in photos.values_list("id", "original_name", "status")[:1000]:
+                self.stdout.write(f"would reprocess {row[0]} {row[1]} ({row[2]})")
+            self.stdout.write(self.style.SUCCESS(f"Would reprocess {len(ids)} photo(s): {what}."))
+            return
+        bar = ProgressBar(self.stdout, len(ids), "Queueing")
+        failures = 0
+        for index, photo_id in enumerate(ids, start=1):
+            try:
+                photo_reprocess(photo=Photo.objects.get(pk=photo_id), step=step)
+            except Photo.DoesNotExist:
+                pass  # deleted meanwhile
+            except Exception as exc:  # one bad photo never stops the rest
+                failures += 1
+                self.stderr.write(self.style.ERROR(f"{photo_id}: {exc}"))
+            bar.update(index)
+        bar.close()
+        self.stdout.write(self.style.SUCCESS(f"Queued {len(ids) - failures} photo(s): {what}."))
+        if failures:
+            raise CommandError(f"{failures} photo(s) could not be queued.")
+
+
+def _parse_since(value):
+    if not value:
+        return None
+    moment = parse_datetime(value)
+    if moment is None and (day := parse_date(value)):
+        moment = timezone.datetime.combine(day, timezone.datetime.min.time())
+    if moment is None:
+        raise CommandError(f"--since must be a date or time, not {value!r}")
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment

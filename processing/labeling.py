@@ -90,6 +90,9 @@ def _label_ids(names: set[str]) -> dict[str, int]:
 @transaction.atomic
 def save_detection(*, photo: Photo, detection: Detection) -> None:
     """Replace the photo's labels with this detection's, in one transaction."""
+    from processing.services import lock_photo, record_event
+
+    lock_photo(photo.pk)  # a concurrent run replaces these labels after this one commits
     rows = [(PhotoLabel.Kind.LABEL, lbl) for lbl in detection.labels]
     rows += [(PhotoLabel.Kind.MODERATION, lbl) for lbl in detection.moderation]
     names = {lbl.name[:100] for _, lbl in rows}
@@ -125,6 +128,4 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
         Photo.objects.filter(pk=photo.pk, moderation=Photo.Moderation.VISIBLE).update(
             moderation=Photo.Moderation.FLAGGED
         )
-    from processing.services import record_event
-
     record_event(photo_id=photo.pk, step="labels", outcome="done", message=detection.skipped or "")

@@ -13,6 +13,7 @@ logger = logging.getLogger(__name__)
 
 _embedded_lock = threading.Lock()
 _embedded_worker = None
+_sweep_thread = None
 
 
 def pipeline_start(*, photo_id) -> None:
@@ -34,7 +35,7 @@ def ensure_embedded_worker():
     single process. A fresh in-process broker has forgotten every message, so the stale
     sweep re-sends whatever the database says is still waiting.
     """
-    global _embedded_worker
+    global _embedded_worker, _sweep_thread
     if not settings.EMBEDDED_WORKER_AUTOSTART or not uses_embedded_broker():
         return None
     with _embedded_lock:
@@ -53,16 +54,34 @@ def ensure_embedded_worker():
         atexit.register(worker.stop)
         _embedded_worker = worker
         logger.info("Embedded worker started with %d threads", settings.EMBEDDED_WORKER_THREADS)
-    threading.Thread(target=_sweep_on_start, name="imagesite-sweep", daemon=True).start()
+        _sweep_thread = threading.Thread(target=_sweep_on_start, name="sweep", daemon=True)
+        _sweep_thread.start()
     return worker
 
 
+def stop_embedded_worker() -> None:
+    """Stop the in-process worker and its start-up sweep, if they run (tests, shutdown)."""
+    global _embedded_worker, _sweep_thread
+    with _embedded_lock:
+        worker, sweep = _embedded_worker, _sweep_thread
+        _embedded_worker = _sweep_thread = None
+    if sweep is not None:
+        sweep.join()
+    if worker is not None:
+        worker.stop()
+        atexit.unregister(worker.stop)
+
+
 def _sweep_on_start():
+    from django.db import connections
+
     from processing.services import pipeline_resend_stale
 
     try:
-        count = pipeline_resend_stale(older_than_minutes=0)
-        if count:
-            logger.info("Re-sent %d photos the in-process broker had forgotten", count)
+        resent = pipeline_resend_stale(older_than_minutes=0)
+        if resent:
+            logger.info("Re-sent %d photos the in-process broker had forgotten", len(resent))
     except Exception:  # a missing table before the first migrate, say
         logger.exception("Stale-photo sweep at start-up failed")
+    finally:
+        connections.close_all()  # this thread's own connections

@@ -7,7 +7,7 @@ written with update_or_create under unique constraints, and the photo only moves
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, timedelta
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
@@ -43,13 +43,29 @@ def _load(photo_id) -> Photo | None:
     return photo
 
 
+def lock_photo(photo_id) -> None:
+    """Inside a transaction: wait for, then hold, the photo's row lock until commit.
+
+    Steps of one photo run concurrently on different workers; taking this lock first
+    serializes their writes to its derived rows (renditions, labels), and avoids the
+    deadlock of two transactions upgrading the shared lock their foreign-key inserts take
+    on the photo row. SQLite ignores it: its IMMEDIATE transactions already run one at a time.
+    """
+    Photo.objects.select_for_update().filter(pk=photo_id).values_list("pk").first()
+
+
 def photo_reject(*, photo_id, step: str, reason: str) -> None:
-    """A permanent problem with the file: the photo ends `rejected`, never retried."""
+    """A permanent problem with the file: the photo ends `rejected`, never retried.
+
+    Both fan-out steps can find the same problem; only the one that settles the photo
+    records the rejection.
+    """
     with transaction.atomic():
-        Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
+        rejected = Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
             status=Photo.Status.REJECTED, status_reason=reason, settled_at=timezone.now()
         )
-        record_event(photo_id=photo_id, step=step, outcome="rejected", message=reason)
+        if rejected:
+            record_event(photo_id=photo_id, step=step, outcome="rejected", message=reason)
 
 
 def photo_fail(*, photo_id, step: str, error: str, attempts: int) -> None:
@@ -113,7 +129,7 @@ def _metadata_fields(meta) -> dict:
     taken_at = meta.taken_at
     if taken_at is not None and timezone.is_naive(taken_at):
         # EXIF times are wall-clock; with an offset we know the instant, else call it UTC.
-        tz = _offset_tz(meta.taken_at_offset) or dt_timezone.utc
+        tz = _offset_tz(meta.taken_at_offset) or UTC
         taken_at = taken_at.replace(tzinfo=tz)
     return {
         "format": meta.format or "",
@@ -177,6 +193,12 @@ def photo_render_thumbnails(*, photo_id) -> None:
 
 
 def _store_rendition(photo: Photo, rendition) -> None:
+    """Write one rendition under its content-hash key and point the photo's row at it.
+
+    The photo's row lock makes this one writer at a time, so a file under the key that no
+    row names is a leftover of a run that died before committing: it is replaced, and the
+    key stays exactly the one a re-run will look for.
+    """
     ext = _EXTENSIONS.get(rendition.mime_type, "bin")
     key = photo_storage.rendition_key(
         owner_id=photo.owner_id,
@@ -185,14 +207,17 @@ def _store_rendition(photo: Photo, rendition) -> None:
         sha256=photo.sha256,
         ext=ext,
     )
-    name = default_storage.save(key, ContentFile(rendition.data))
     with transaction.atomic():
+        lock_photo(photo.pk)
         previous = (
-            Rendition.objects.select_for_update()
-            .filter(photo=photo, spec=rendition.name)
+            Rendition.objects.filter(photo=photo, spec=rendition.name)
             .values_list("file", flat=True)
             .first()
         )
+        name = key
+        if previous != key:
+            photo_storage.delete_quietly(storage=default_storage, keys=[key])
+            name = default_storage.save(key, ContentFile(rendition.data))
         Rendition.objects.update_or_create(
             photo=photo,
             spec=rendition.name,
@@ -233,8 +258,11 @@ def photo_detect_labels(*, photo_id) -> None:
 # --- re-driving from the database ---------------------------------------------------------
 
 
-def pipeline_resend_stale(*, older_than_minutes: int | None = None) -> int:
-    """Re-send photos left queued or processing (a restarted broker, a lost message)."""
+def pipeline_resend_stale(*, older_than_minutes: int | None = None) -> list:
+    """Re-send photos left queued or processing (a restarted broker, a lost message).
+
+    Returns the ids of the photos re-sent.
+    """
     from processing import tasks
 
     if older_than_minutes is None:
@@ -247,4 +275,4 @@ def pipeline_resend_stale(*, older_than_minutes: int | None = None) -> int:
     for photo_id in ids:
         Photo.objects.filter(pk=photo_id).update(queued_at=timezone.now())
         tasks.extract_metadata.send(str(photo_id))
-    return len(ids)
+    return ids

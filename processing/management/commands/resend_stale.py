@@ -1,6 +1,9 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from processing.imports import wait_until_settled
+from processing.management.commands._progress import ProgressBar
+from processing.pipeline import ensure_embedded_worker, uses_embedded_broker
 from processing.services import pipeline_resend_stale
 
 
@@ -17,10 +20,22 @@ class Command(BaseCommand):
             default=settings.PIPELINE_STALE_AFTER_MINUTES,
             help="Default: %(default)s (PIPELINE_STALE_AFTER_MINUTES).",
         )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=3600,
+            help="With the in-process broker, seconds to wait for processing "
+            "(default: %(default)s).",
+        )
 
-    def handle(self, *, older_than_minutes, **options):
-        from processing.pipeline import ensure_embedded_worker
-
+    def handle(self, *, older_than_minutes, timeout, **options):
         ensure_embedded_worker()
-        count = pipeline_resend_stale(older_than_minutes=older_than_minutes)
-        self.stdout.write(self.style.SUCCESS(f"Re-sent {count} stale photo(s)."))
+        ids = pipeline_resend_stale(older_than_minutes=older_than_minutes)
+        self.stdout.write(self.style.SUCCESS(f"Re-sent {len(ids)} stale photo(s)."))
+        if ids and uses_embedded_broker():
+            # The in-process broker ends with this command: process the photos before exiting.
+            bar = ProgressBar(self.stdout, len(ids), "Processing")
+            settled = wait_until_settled(ids, timeout=timeout, on_progress=bar.update)
+            bar.close()
+            if not settled:
+                raise CommandError("Gave up waiting; run the command again to carry on.")

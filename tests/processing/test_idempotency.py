@@ -1,0 +1,243 @@
+"""Every step is idempotent: run twice, delivered twice, or run concurrently, a photo ends
+with one set of results — two renditions, one set of labels, no orphaned files — and moves
+to `ready` exactly once."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from PIL import Image
+
+from albums.models import Photo, PhotoLabel, Rendition
+from albums.storage import rendition_key
+from processing import services, tasks
+from processing.reprocess import photo_reprocess
+from processing.services import (
+    photo_detect_labels,
+    photo_extract_metadata,
+    photo_render_thumbnails,
+)
+from tests.conftest import corpus_file
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FILE = "gps_DSCN0010.jpg"
+
+
+def stored_renditions(photo: Photo) -> set[str]:
+    """Every rendition file in storage for this photo (MEDIA_ROOT/renditions/<user>/<id>/)."""
+    folder = Path(settings.MEDIA_ROOT) / "renditions" / str(photo.owner_id) / photo.id.hex
+    return {
+        str(path.relative_to(settings.MEDIA_ROOT)) for path in folder.rglob("*") if path.is_file()
+    }
+
+
+def referenced_renditions(photo: Photo) -> set[str]:
+    return set(Rendition.objects.filter(photo=photo).values_list("file", flat=True))
+
+
+def content_keys(photo: Photo) -> set[str]:
+    """Where the renditions of the photo's current content belong: keyed on its hash."""
+    photo = Photo.objects.get(pk=photo.pk)
+    return {
+        rendition_key(
+            owner_id=photo.owner_id, photo_id=photo.id, spec=spec, sha256=photo.sha256, ext="webp"
+        )
+        for spec in ("grid", "preview")
+    }
+
+
+def assert_one_set_of_results(photo: Photo, *, labels: int | None = None) -> None:
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.READY, photo.status_reason
+    assert photo.status_reason == "" and photo.settled_at is not None
+    assert sorted(Rendition.objects.filter(photo=photo).values_list("spec", flat=True)) == [
+        "grid",
+        "preview",
+    ]
+    assert stored_renditions(photo) == referenced_renditions(photo) == content_keys(photo)
+    label_rows = PhotoLabel.objects.filter(photo=photo)
+    assert label_rows.exists()
+    if labels is not None:
+        assert label_rows.count() == labels
+    outcomes = set(photo.events.values_list("outcome", flat=True))
+    assert outcomes <= {"done"}, outcomes
+
+
+def run_steps_once(photo: Photo) -> int:
+    """The pipeline, called in order in this thread; returns the number of labels."""
+    assert photo_extract_metadata(photo_id=photo.id)
+    photo_render_thumbnails(photo_id=photo.id)
+    photo_detect_labels(photo_id=photo.id)
+    return PhotoLabel.objects.filter(photo=photo).count()
+
+
+def run_concurrently(*calls) -> None:
+    """Start every call in its own thread at the same moment; re-raise the first error."""
+    barrier = threading.Barrier(len(calls))
+    errors = []
+
+    def run(call):
+        try:
+            barrier.wait(timeout=10)
+            call()
+        except BaseException as exc:  # noqa: BLE001  (re-raised in the test's thread)
+            errors.append(exc)
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture
+def photo(album, make_photo):
+    return make_photo(album, corpus_file("good", FILE))
+
+
+@pytest.fixture
+def label_count(album, make_photo):
+    """How many labels one clean run gives this file (the local detector is deterministic)."""
+    return run_steps_once(make_photo(album, corpus_file("good", FILE)))
+
+
+def test_each_step_run_twice_leaves_one_set_of_results(photo, label_count):
+    assert photo_extract_metadata(photo_id=photo.id)
+    assert photo_extract_metadata(photo_id=photo.id)  # a redelivery still fans out
+    photo_render_thumbnails(photo_id=photo.id)
+    first = referenced_renditions(photo)
+    photo_render_thumbnails(photo_id=photo.id)
+    assert referenced_renditions(photo) == first  # found its own output and skipped
+    photo_detect_labels(photo_id=photo.id)
+    photo_detect_labels(photo_id=photo.id)
+
+    assert_one_set_of_results(photo, labels=label_count)
+
+
+def test_the_same_message_delivered_twice_leaves_one_set(photo, label_count, run_pipeline):
+    tasks.extract_metadata.send(str(photo.id))
+    tasks.extract_metadata.send(str(photo.id))
+    run_pipeline()
+
+    assert_one_set_of_results(photo, labels=label_count)
+
+
+def test_concurrent_renders_keep_one_row_and_one_file_per_spec(photo, monkeypatch):
+    assert photo_extract_metadata(photo_id=photo.id)
+    # Both threads must really render (neither finds the other's output and skips):
+    # hold each one, after rendering, until the other has rendered too.
+    rendered = threading.Barrier(2)
+    real_render = services.render_renditions
+
+    def render_then_wait(*args, **kwargs):
+        result = real_render(*args, **kwargs)
+        rendered.wait(timeout=10)
+        return result
+
+    monkeypatch.setattr(services, "render_renditions", render_then_wait)
+
+    run_concurrently(
+        lambda: photo_render_thumbnails(photo_id=photo.id),
+        lambda: photo_render_thumbnails(photo_id=photo.id),
+    )
+
+    assert Rendition.objects.filter(photo=photo).count() == 2
+    assert stored_renditions(photo) == referenced_renditions(photo) == content_keys(photo)
+    photo.refresh_from_db()
+    assert photo.thumbnails_done and photo.status == Photo.Status.PROCESSING
+
+
+def test_a_leftover_file_of_a_run_that_died_is_replaced_not_kept_beside(photo):
+    assert photo_extract_metadata(photo_id=photo.id)
+    # A worker died after writing the grid file but before committing its row.
+    grid_key = next(key for key in content_keys(photo) if "/grid-" in key)
+    default_storage.save(grid_key, ContentFile(b"RIFF half a webp"))
+
+    photo_render_thumbnails(photo_id=photo.id)
+
+    assert stored_renditions(photo) == referenced_renditions(photo) == content_keys(photo)
+    with default_storage.open(grid_key, "rb") as fp, Image.open(fp) as image:
+        assert image.format == "WEBP" and max(image.size) == 400
+
+
+def test_concurrent_steps_move_the_photo_to_ready_exactly_once(photo, label_count, monkeypatch):
+    assert photo_extract_metadata(photo_id=photo.id)
+    completions = []
+    real_complete = services._complete_if_done
+
+    def spy(photo_id):
+        completions.append(real_complete(photo_id))
+        return completions[-1]
+
+    monkeypatch.setattr(services, "_complete_if_done", spy)
+
+    run_concurrently(
+        lambda: photo_render_thumbnails(photo_id=photo.id),
+        lambda: photo_render_thumbnails(photo_id=photo.id),
+        lambda: photo_detect_labels(photo_id=photo.id),
+        lambda: photo_detect_labels(photo_id=photo.id),
+    )
+
+    assert completions.count(True) == 1, completions
+    assert_one_set_of_results(photo, labels=label_count)
+    settled_at = Photo.objects.get(pk=photo.pk).settled_at
+    photo_render_thumbnails(photo_id=photo.id)  # late redeliveries change nothing
+    photo_detect_labels(photo_id=photo.id)
+    assert Photo.objects.get(pk=photo.pk).settled_at == settled_at
+
+
+def test_reprocessing_a_ready_photo_skips_renditions_it_already_has(
+    photo, run_pipeline, monkeypatch
+):
+    labels = run_steps_once(photo)
+    before = {r.spec: (r.pk, r.file.name) for r in Rendition.objects.filter(photo=photo)}
+    written = {name: default_storage.get_modified_time(name) for name in content_keys(photo)}
+    renders = []
+    real_render = services.render_renditions
+
+    def counting_render(*args, **kwargs):
+        renders.append(args)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(services, "render_renditions", counting_render)
+
+    photo_reprocess(photo=Photo.objects.get(pk=photo.pk))
+    run_pipeline()
+
+    assert_one_set_of_results(photo, labels=labels)
+    after = {r.spec: (r.pk, r.file.name) for r in Rendition.objects.filter(photo=photo)}
+    assert after == before  # same rows, same file names
+    assert renders == []  # skipped for the same content hash: not even decoded
+    assert {name: default_storage.get_modified_time(name) for name in written} == written
+
+
+def test_reprocessing_a_replaced_original_replaces_its_renditions(photo, run_pipeline):
+    run_steps_once(photo)
+    old_files = stored_renditions(photo)
+    # The original changes under the same key (an operator restored another file, say).
+    default_storage.delete(photo.original.name)
+    replacement = corpus_file("good", "Fujifilm_FinePix_E500.jpg").read_bytes()
+    assert default_storage.save(photo.original.name, ContentFile(replacement)) == (
+        photo.original.name
+    )
+
+    photo_reprocess(photo=Photo.objects.get(pk=photo.pk))
+    run_pipeline()
+
+    assert_one_set_of_results(photo)
+    photo.refresh_from_db()
+    assert (photo.width, photo.height) == (59, 100)  # a portrait now
+    assert not (stored_renditions(photo) & old_files)  # the old renditions are gone
+    for rendition in Rendition.objects.filter(photo=photo):
+        assert rendition.source_sha256 == photo.sha256
+        assert rendition.width < rendition.height

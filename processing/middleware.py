@@ -27,7 +27,13 @@ class PipelineFailures(Middleware):
         error = f"{type(exception).__name__}: {exception}"
         try:
             if message.failed:
-                services.photo_fail(photo_id=photo_id, step=step, error=error, attempts=attempts)
+                services.photo_fail(
+                    photo_id=photo_id,
+                    step=step,
+                    error=error,
+                    attempts=attempts,
+                    exception=exception,
+                )
             else:
                 services.record_event(
                     photo_id=photo_id,

@@ -68,13 +68,36 @@ def photo_reject(*, photo_id, step: str, reason: str) -> None:
             record_event(photo_id=photo_id, step=step, outcome="rejected", message=reason)
 
 
-def photo_fail(*, photo_id, step: str, error: str, attempts: int) -> None:
-    """Transient errors outlived their retries: `failed`, with the step and error kept."""
+def failure_reason(*, step: str, exception: BaseException | None, attempts: int) -> str:
+    """What the owner reads: the step and a plain cause, never a path or a traceback."""
+    from processing.detectors.base import TransientDetectorError
+
+    if isinstance(exception, FileNotFoundError):
+        cause = "the original file is missing from storage"
+    elif isinstance(exception, TransientDetectorError):
+        cause = "the label service was unavailable"
+    elif isinstance(exception, (ConnectionError, TimeoutError, OSError)):
+        cause = "storage or a service it needs could not be reached"
+    else:
+        cause = "an unexpected error; the site's operators can see the details"
+    tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+    return f"Processing stopped at the {step} step after {tries}: {cause}. Try again later."
+
+
+def photo_fail(
+    *, photo_id, step: str, error: str, attempts: int, exception: BaseException | None = None
+) -> None:
+    """Transient errors outlived their retries: `failed`, with the step and error kept.
+
+    The owner sees a plain reason; the full error goes to the photo's history for
+    moderators and operators.
+    """
     now = timezone.now()
+    reason = failure_reason(step=step, exception=exception, attempts=attempts)
     with transaction.atomic():
         Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
             status=Photo.Status.FAILED,
-            status_reason=error[:2000],
+            status_reason=reason,
             failed_step=step,
             failed_at=now,
             settled_at=now,

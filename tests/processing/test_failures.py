@@ -78,7 +78,12 @@ def test_a_storage_outage_outliving_the_retries_ends_failed(
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
     assert photo.failed_step == "metadata"
-    assert photo.status_reason == f"ConnectionError: storage unreachable (fault {ATTEMPTS})"
+    assert photo.status_reason == (
+        f"Processing stopped at the metadata step after {ATTEMPTS} attempts: storage or a "
+        "service it needs could not be reached. Try again later."
+    )
+    failed = photo.events.get(outcome="failed")  # the full error, for operators
+    assert failed.message == f"ConnectionError: storage unreachable (fault {ATTEMPTS})"
     assert photo.failed_at is not None and photo.settled_at == photo.failed_at
     assert outcomes(photo) == [("metadata", "retry")] * (ATTEMPTS - 1) + [("metadata", "failed")]
     [dead] = broker.dead_letters
@@ -117,7 +122,10 @@ def test_a_failing_fan_out_step_ends_failed_at_that_step(photo, broker, run_pipe
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
     assert photo.failed_step == "labels"
-    assert photo.status_reason == "TransientDetectorError: Rekognition is throttling requests"
+    assert "the label service was unavailable" in photo.status_reason
+    assert photo.events.get(outcome="failed").message == (
+        "TransientDetectorError: Rekognition is throttling requests"
+    )
     assert photo.thumbnails_done and not photo.labels_done
     assert outcomes(photo).count(("labels", "retry")) == ATTEMPTS - 1
     assert outcomes(photo).count(("labels", "failed")) == 1
@@ -135,7 +143,9 @@ def test_an_original_missing_from_storage_is_retried_then_failed(photo, broker, 
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
     assert photo.failed_step == "metadata"
-    assert photo.status_reason.startswith("FileNotFoundError:")
+    assert "the original file is missing from storage" in photo.status_reason
+    assert "/" not in photo.status_reason  # no server paths shown to the owner
+    assert photo.events.get(outcome="failed").message.startswith("FileNotFoundError:")
     assert outcomes(photo).count(("metadata", "retry")) == ATTEMPTS - 1
     assert not photo.events.filter(outcome="rejected").exists()
     assert len(broker.dead_letters) == 1

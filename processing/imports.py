@@ -1,5 +1,6 @@
 """Importing files from disk for a user, the way an upload would arrive."""
 
+import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from albums import storage as photo_storage
 from albums.models import Album, Photo
+from albums.names import clean_file_name
 from albums.services import photo_confirm_upload
 
 
@@ -42,9 +44,28 @@ def files_to_import(paths: list[str]) -> Iterator[Path]:
             yield path
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fp:
+        for chunk in iter(lambda: fp.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def existing_copy(*, user, sha256: str) -> Photo | None:
+    """A photo in the user's library with exactly these bytes (not a rejected one)."""
+    return (
+        Photo.objects.filter(owner=user, sha256=sha256)
+        .exclude(status=Photo.Status.REJECTED)
+        .select_related("album")
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
 def photo_import_file(*, album: Album, path: Path) -> Photo:
     """Store one file as a new photo and queue it; the pipeline decides if it is an image."""
-    photo = Photo(album=album, owner=album.owner, original_name=path.name[:255])
+    photo = Photo(album=album, owner=album.owner, original_name=clean_file_name(path.name))
     key = photo_storage.original_key(
         owner_id=album.owner_id, photo_id=photo.id, file_name=path.name
     )

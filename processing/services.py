@@ -142,10 +142,33 @@ def photo_extract_metadata(*, photo_id) -> bool:
         photo_reject(photo_id=photo_id, step="metadata", reason=exc.reason)
         return False
     fields = _metadata_fields(meta)
+    fields["duplicate_of_id"] = first_with_same_content(photo=photo, sha256=meta.sha256)
     with transaction.atomic():
         Photo.objects.filter(pk=photo_id).update(metadata_done=True, **fields)
+        if fields["duplicate_of_id"] is None:  # later copies hashed before this one
+            _claim_later_copies(photo=photo, sha256=meta.sha256)
         record_event(photo_id=photo_id, step="metadata", outcome="done")
     return True
+
+
+def first_with_same_content(*, photo: Photo, sha256: str):
+    """The earliest other photo of the owner's with these exact bytes, if any (its id)."""
+    earlier = Q(created_at__lt=photo.created_at) | Q(created_at=photo.created_at, id__lt=photo.id)
+    return (
+        Photo.objects.filter(owner_id=photo.owner_id, sha256=sha256)
+        .filter(earlier)
+        .exclude(status=Photo.Status.REJECTED)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _claim_later_copies(*, photo: Photo, sha256: str) -> None:
+    later = Q(created_at__gt=photo.created_at) | Q(created_at=photo.created_at, id__gt=photo.id)
+    Photo.objects.filter(owner_id=photo.owner_id, sha256=sha256, duplicate_of__isnull=True).filter(
+        later
+    ).update(duplicate_of_id=photo.pk)
 
 
 def _metadata_fields(meta) -> dict:

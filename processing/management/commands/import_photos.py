@@ -4,6 +4,8 @@ from albums.models import Photo
 from processing.imports import (
     ImportError_,
     album_for_import,
+    existing_copy,
+    file_sha256,
     files_to_import,
     photo_import_file,
     user_by_email,
@@ -26,13 +28,19 @@ class Command(BaseCommand):
             help="With a real broker, wait until every photo is processed.",
         )
         parser.add_argument(
+            "--skip-duplicates",
+            action="store_true",
+            help="Leave out files whose exact bytes are already in the user's library "
+            "(each one is listed).",
+        )
+        parser.add_argument(
             "--timeout",
             type=float,
             default=3600,
             help="Seconds to wait for processing (default: %(default)s).",
         )
 
-    def handle(self, *, paths, user, album, wait, timeout, **options):
+    def handle(self, *, paths, user, album, wait, timeout, skip_duplicates, **options):
         try:
             owner = user_by_email(user)
         except ImportError_ as exc:
@@ -43,18 +51,26 @@ class Command(BaseCommand):
             raise CommandError("No files found in the given paths.")
         ensure_embedded_worker()
 
-        photos, problems = [], []
+        photos, problems, skipped, seen = [], [], [], {}
         bar = ProgressBar(self.stdout, len(files), "Uploading ")
         for index, path in enumerate(files, start=1):
             try:
+                if skip_duplicates and (copy := self._duplicate(owner, path, seen)):
+                    skipped.append((str(path), copy))
+                    continue
                 photos.append(photo_import_file(album=target, path=path))
             except OSError as exc:
                 problems.append((str(path), f"could not be read: {exc.strerror or exc}"))
             except Exception as exc:  # one bad file never stops the rest
                 problems.append((str(path), str(exc)))
-            bar.update(index)
+            finally:
+                bar.update(index)
         bar.close()
         ids = [p.pk for p in photos]
+        for name, copy in skipped:
+            self.stdout.write(
+                self.style.WARNING(f"  skipped {name}: already in your library as {copy}")
+            )
 
         if uses_embedded_broker() or wait:
             bar = ProgressBar(self.stdout, len(ids), "Processing")
@@ -73,6 +89,16 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(problems)} of {len(files)} file(s) were not imported as photos."
             )
+
+    @staticmethod
+    def _duplicate(owner, path, seen: dict) -> str | None:
+        """Where these exact bytes already are: the library, or earlier in this import."""
+        sha256 = file_sha256(path)
+        if sha256 in seen:
+            return f"{seen[sha256]} (earlier in this import)"
+        seen[sha256] = str(path)
+        copy = existing_copy(user=owner, sha256=sha256)
+        return f"“{copy.album.title}” / {copy.original_name}" if copy else None
 
     def _report(self, ids, problems, album):
         rows = Photo.objects.filter(pk__in=ids).values_list(

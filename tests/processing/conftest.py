@@ -1,17 +1,23 @@
-"""Fixtures for the pipeline tests: corpus listings, hostile files, a module-wide worker."""
+"""Fixtures for the pipeline tests: corpus listings, hostile files, a module-wide worker,
+the real brokers and `manage.py rundramatiq` subprocesses."""
 
 import io
 import json
+import os
 import re
+import signal
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
+from urllib.parse import quote
 
 import dramatiq
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_service
 
 GOOD_FILES = sorted(p.name for p in (CORPUS / "good").iterdir() if p.is_file())
 LARGE_FILES = sorted(p.name for p in (CORPUS / "large").iterdir() if p.is_file())
@@ -117,3 +123,114 @@ def drain(broker, module_worker):
                 break
 
     return run
+
+
+# --- The real brokers and `manage.py rundramatiq` ----------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]  # where manage.py is
+REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, flushed first
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+QUEUES = ("metadata", "thumbnails", "labels")
+
+
+def database_url() -> str:
+    """DATABASE_URL for a process that must see this test's database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(db["NAME"])
+        assert Path(name).is_absolute() and "memory" not in name, (
+            f"the test database must be a file a subprocess can open, not {name!r}"
+        )
+        return f"sqlite:///{name}"
+    if db["ENGINE"] == "django.db.backends.mysql":
+        user, password = quote(db["USER"] or "", safe=""), quote(db["PASSWORD"] or "", safe="")
+        host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 3306
+        return f"mysql://{user}:{password}@{host}:{port}/{db['NAME']}"
+    pytest.fail(f"no DATABASE_URL for {db['ENGINE']}")
+
+
+def subprocess_env(broker_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `manage.py` subprocess sharing this test's database and media."""
+    from django.conf import settings
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DRAMATIQ_BROKER_URL": broker_url,
+        "DATABASE_URL": database_url(),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "LABEL_DETECTOR": "local",
+        **extra,
+    }
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def real_broker(request):
+    """A broker of this process for the same server the worker uses, emptied first."""
+    if request.param == "redis":
+        require_service("Redis", "127.0.0.1", 6379)
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker, url = RedisBroker(url=REDIS_URL, middleware=[]), REDIS_URL
+        broker.client.flushdb()
+    else:
+        require_service("RabbitMQ", "127.0.0.1", 5672)
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        broker, url = RabbitmqBroker(url=AMQP_URL, middleware=[]), AMQP_URL
+    for queue in QUEUES:
+        broker.declare_queue(queue)
+    broker.flush_all()
+    yield broker, url
+    broker.flush_all()
+    broker.close()
+
+
+@pytest.fixture
+def start_rundramatiq(real_broker, tmp_path):
+    """Start `manage.py rundramatiq` (extra environment variables as keywords) in its own
+    process group; every one started is stopped with SIGTERM at the end."""
+    _, url = real_broker
+    started = []
+
+    def start(**extra_env: str) -> subprocess.Popen:
+        name = "worker.log" if not started else f"worker-{len(started) + 1}.log"
+        log = (tmp_path / name).open("w+")
+        command = [sys.executable, "manage.py", "rundramatiq", "--processes", "1"]
+        command += ["--threads", "2", "--worker-shutdown-timeout", "5000"]
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=subprocess_env(url, **extra_env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        process.log = log
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        process.log.close()
+
+
+@pytest.fixture
+def rundramatiq(start_rundramatiq):
+    """`manage.py rundramatiq` in its own process group, stopped with SIGTERM at the end."""
+    return start_rundramatiq()
+
+
+def worker_log(process) -> str:
+    process.log.flush()
+    process.log.seek(0)
+    return process.log.read()[-5000:]

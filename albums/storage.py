@@ -5,6 +5,7 @@ browser with a presigned POST) and how they leave (a streamed response, or a pre
 GET). Everything else goes through Django's storage API.
 """
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ _EXTENSION_TYPES = {
     "gif": "image/gif", "tif": "image/tiff", "tiff": "image/tiff", "heic": "image/heic",
     "heif": "image/heif", "avif": "image/avif",
 }  # fmt: skip
+logger = logging.getLogger(__name__)
 _SAFE_TYPE = re.compile(r"^image/[a-z0-9.+-]{1,60}$")
 
 
@@ -115,7 +117,21 @@ def download_url(*, storage: Storage, key: str, file_name: str, content_type: st
 
 
 def delete_quietly(*, storage: Storage, keys: list[str]) -> None:
-    """Remove stored files; one that is already gone is not an error."""
-    for key in keys:
-        if key:
+    """Remove stored files; one that is already gone is not an error.
+
+    On S3, up to a thousand keys go in one DeleteObjects request, so deleting a large
+    album is a few requests, not one per file.
+    """
+    keys = [key for key in keys if key]
+    if not uses_presigned_uploads(storage):
+        for key in keys:
             storage.delete(key)
+        return
+    for start in range(0, len(keys), 1000):
+        batch = keys[start : start + 1000]
+        answer = _s3_client(storage).delete_objects(
+            Bucket=storage.bucket_name,
+            Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
+        )
+        for error in answer.get("Errors", []):
+            logger.warning("Could not delete %s: %s", error.get("Key"), error.get("Message"))

@@ -224,7 +224,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[imagesite] "
 ACCOUNT_RATE_LIMITS = {  # allauth's own limits, kept on and made explicit
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per IP and per account; a site behind one shared IP (an office) may raise the IP part.
+    "login": env("ACCOUNT_RATE_LIMIT_LOGIN", default="30/m/ip"),
+    "login_failed": env("ACCOUNT_RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",

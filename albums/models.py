@@ -128,8 +128,14 @@ class Photo(models.Model):
             models.Index(fields=["album", "created_at"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "queued_at"]),
-            models.Index(fields=["owner", "taken_at"]),
             models.Index(fields=["owner", "sha256"]),
+            # Search (albums/search.py): its order, newest taken first, read straight off
+            # the index for the first page, and date ranges within a user's photos.
+            models.Index(fields=["owner", "-taken_at", "-created_at", "id"]),
+            # Search near a place: the bounding box, covering the count (status included).
+            models.Index(fields=["owner", "latitude", "longitude", "status"]),
+            # Search by camera: substring matches scan this narrow index, not the rows.
+            models.Index(fields=["owner", "camera_make", "camera_model", "status"]),
         ]
 
     def __str__(self):
@@ -190,7 +196,8 @@ class PhotoLabel(models.Model):
                 fields=["photo", "label", "kind"], name="photolabel_once_per_photo"
             )
         ]
-        indexes = [models.Index(fields=["label", "photo"])]
+        # Search: a label's photos of one kind straight off the index (no row reads).
+        indexes = [models.Index(fields=["label", "kind", "photo"])]
 
     def __str__(self):
         return f"{self.label} ({self.confidence:.0f}%)"

@@ -1,10 +1,12 @@
 """Searching a user's own photos: labels, text, camera, dates, album, place."""
 
 import math
+import operator
 from datetime import datetime, time
+from functools import reduce
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from albums.models import Album, Label, Photo, PhotoLabel
@@ -68,6 +70,25 @@ def _label_exists(term: str, kind: str, *, anywhere: bool = False):
     return Exists(PhotoLabel.objects.filter(photo=OuterRef("pk"), kind=kind, label_id__in=labels))
 
 
+def _labels_match_all(terms: list[str]) -> Q:
+    """Photos that, for every term, have a label (kind LABEL) whose name starts with it.
+
+    One grouped pass over the photo labels of the matching names (an index range per
+    term on PhotoLabel(label, kind, photo)) intersects the terms before any photo row is
+    read, so the cost follows how common the terms are, not the order they are typed in.
+    """
+    named = [Q(label__name__istartswith=term) for term in terms]
+    matching = PhotoLabel.objects.filter(reduce(operator.or_, named), kind=PhotoLabel.Kind.LABEL)
+    if len(terms) > 1:
+        counts = {f"term{i}": Count("pk", filter=q) for i, q in enumerate(named)}
+        matching = (
+            matching.values("photo_id")
+            .annotate(**counts)
+            .filter(**{f"{name}__gt": 0 for name in counts})
+        )
+    return Q(pk__in=matching.values("photo_id"))
+
+
 def _day_bound(day, end: bool):
     moment = datetime.combine(day, time.max if end else time.min)
     return timezone.make_aware(moment, timezone.get_current_timezone())
@@ -76,8 +97,8 @@ def _day_bound(day, end: bool):
 def photo_search(*, user, criteria: dict):
     """The user's photos matching every given criterion, newest taken first."""
     photos = Photo.objects.filter(owner=user).exclude(status=Photo.Status.UPLOADING)
-    for term in (criteria.get("q") or "").split():
-        photos = photos.filter(_label_exists(term, PhotoLabel.Kind.LABEL))
+    if terms := (criteria.get("q") or "").split():
+        photos = photos.filter(_labels_match_all(terms))
     if text := (criteria.get("text") or "").strip():
         photos = photos.filter(_label_exists(text, PhotoLabel.Kind.TEXT, anywhere=True))
     if camera := (criteria.get("camera") or "").strip():

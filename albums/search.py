@@ -6,8 +6,10 @@ from datetime import datetime, time
 from functools import reduce
 
 from django import forms
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from albums.models import Album, Label, Photo, PhotoLabel
 
@@ -131,3 +133,20 @@ def _near(photos, lat: float, lon: float, radius_km: float):
     y = F("latitude") - lat
     x = (F("longitude") - lon) * cos_lat
     return photos.alias(d2=y * y + x * x).filter(d2__lte=dlat * dlat)
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap` + 1 results: an exact total past a thousand photos costs a scan
+    of every match, and nobody pages that far; they narrow the search instead."""
+
+    def __init__(self, object_list, per_page, *, cap: int = 1000):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap

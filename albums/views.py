@@ -10,7 +10,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from albums import selectors, services
 from albums.forms import AlbumForm, ShareLinkForm
 from albums.models import Photo
-from albums.search import SearchForm, photo_search
+from albums.search import CappedPaginator, SearchForm, photo_search
+
+SEARCH_COUNT_CAP = 1000
 from albums.storage import uses_presigned_uploads
 
 
@@ -119,7 +121,8 @@ def search(request):
         results = selectors.with_grid_renditions(
             photo_search(user=request.user, criteria=form.cleaned_data)
         )
-        page = Paginator(results, settings.ALBUM_PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = CappedPaginator(results, settings.ALBUM_PAGE_SIZE, cap=SEARCH_COUNT_CAP)
+        page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -161,3 +161,19 @@ def test_search_page_query_count(owner_client, library, user, make_album, extra)
         owner_client.get(reverse("albums:search"), {"q": "dog beach", "has_location": "on"})
     # session, user, album choices, count, photos, grid renditions
     assert len(ctx.captured_queries) == 6
+
+
+def test_huge_result_sets_say_more_than_the_cap(
+    owner_client, user, make_album, settings, monkeypatch
+):
+    from albums import views
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 3)
+    settings.ALBUM_PAGE_SIZE = 2
+    album = make_album(user, title="Many")
+    for i in range(5):
+        _photo(album, f"d{i}.jpg", labels=["Dog"])
+    html = owner_client.get(reverse("albums:search"), {"q": "dog"}).content.decode()
+    assert "More than 3 photos found" in html
+    assert "Page 1<" in html and "Page 1 of" not in html
+    assert 'href="?q=dog&amp;page=2"' in html

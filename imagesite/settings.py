@@ -48,7 +48,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Load balancers probe /healthz by IP: answer before the Host header is checked.
+    "imagesite.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files under gunicorn, no CDN
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,6 +86,8 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'imagesite.sqlite3'}")
 }
 _db = DATABASES["default"]
+if env("DATABASE_PASSWORD", default=""):  # kept apart from the URL (a rotated secret)
+    _db["PASSWORD"] = env("DATABASE_PASSWORD")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded worker threads write while the web serves: WAL plus IMMEDIATE
     # transactions keep SQLite from answering "database is locked".
@@ -112,6 +117,7 @@ MEDIA_URL = "/media/"  # never served directly: photos go through views that che
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG  # development serves from static/
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)  # any S3-compatible server
@@ -139,11 +145,15 @@ else:
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# S3 event ingestion (manage.py consume_s3_events): the SQS queue S3 notifies.
+S3_EVENTS_QUEUE_URL = env("S3_EVENTS_QUEUE_URL", default="")
+AWS_SQS_ENDPOINT_URL = env("AWS_SQS_ENDPOINT_URL", default=None)
 
 # --- Uploads --------------------------------------------------------------------------
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)

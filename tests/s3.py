@@ -106,3 +106,32 @@ def s3_storage(moto_endpoint, settings):
         for item in page.get("Contents", []):
             client.delete_object(Bucket=bucket, Key=item["Key"])
     client.delete_bucket(Bucket=bucket)
+
+
+@dataclass(frozen=True)
+class SqsQueue:
+    client: object  # a boto3 SQS client talking to the moto server over HTTP
+    url: str
+    arn: str
+    endpoint: str
+
+    def bodies(self) -> list[str]:
+        """Every message now visible (received with a zero visibility timeout: not consumed)."""
+        found = self.client.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        )
+        return [m["Body"] for m in found.get("Messages", [])]
+
+
+@pytest.fixture
+def sqs_queue(moto_endpoint):
+    """A fresh SQS queue on the moto server (S3 can send its event notifications to it)."""
+    import boto3
+
+    client = boto3.client("sqs", endpoint_url=moto_endpoint, region_name=REGION)
+    url = client.create_queue(QueueName=f"imagesite-test-{uuid.uuid4().hex[:16]}")["QueueUrl"]
+    arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    yield SqsQueue(client=client, url=url, arn=arn, endpoint=moto_endpoint)
+    client.delete_queue(QueueUrl=url)

@@ -14,6 +14,7 @@ os.environ.setdefault("PIPELINE_MAX_BACKOFF_MS", "50")
 
 from imagesite.settings import *  # noqa: E402,F403
 
+STATIC_ROOT = tempfile.mkdtemp(prefix="imagesite-static-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -48,3 +48,9 @@ def test_metrics_count_photos_by_status(client, settings, album, make_photo):
     assert 'imagesite_photos{status="ready"} 2.0' in text
     assert 'imagesite_photos{status="failed"} 1.0' in text
     assert 'imagesite_photos{status="uploading"} 0.0' in text
+
+
+def test_healthz_answers_a_load_balancer_probing_by_ip(client, settings):
+    settings.ALLOWED_HOSTS = ["photos.example.com"]
+    assert client.get("/healthz", HTTP_HOST="10.0.3.17:8000").status_code == 200
+    assert client.get("/", HTTP_HOST="10.0.3.17:8000").status_code == 400

@@ -11,9 +11,9 @@ from albums import selectors, services
 from albums.forms import AlbumForm, ShareLinkForm
 from albums.models import Photo
 from albums.search import CappedPaginator, SearchForm, photo_search
+from albums.storage import uses_presigned_uploads
 
 SEARCH_COUNT_CAP = 1000
-from albums.storage import uses_presigned_uploads
 
 
 def home(request):

@@ -42,8 +42,8 @@ t(largest)/t(smallest) per query and overall (the ratio of the summed medians, a
 geometric mean of the per-query ratios). The target is a ratio below 3 for 100 times
 the photos. A second table splits the time at the smallest and largest size into the
 exact count and the first page, and what a count capped at 1,000 costs (the search page
-stops counting at 1,000, so the first table already includes the cap). ``--explain`` prints MariaDB's
-EXPLAIN of each query's count and page SQL at the largest size.
+stops counting at 1,000, so the first table already includes the cap). ``--explain``
+prints MariaDB's EXPLAIN of each query's count and page SQL at the largest size.
 
 The database is dropped at the end unless ``--keep`` is given (it is recreated from
 scratch on every run either way). The exit status is 1 when a ratio misses the target.

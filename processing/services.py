@@ -35,10 +35,17 @@ def record_event(*, photo_id, step: str, outcome: str, message: str = "", attemp
     )
 
 
-def _load(photo_id) -> Photo | None:
-    """The photo if it still wants processing; None when deleted or already settled."""
+def _load(photo_id, *, failed_too: bool = False) -> Photo | None:
+    """The photo if it still wants processing; None when deleted or already settled.
+
+    The fan-out steps also work on a `failed` photo: when one of them runs out of retries
+    while its sibling is still retrying, the sibling must finish its part, or the photo
+    could never become ready once the failed step is requeued. A failed photo only moves
+    to `ready` after that requeue puts it back in `processing`.
+    """
     photo = Photo.objects.filter(pk=photo_id).first()
-    if photo is None or photo.status not in IN_FLIGHT:
+    wanted = (*IN_FLIGHT, Photo.Status.FAILED) if failed_too else IN_FLIGHT
+    if photo is None or photo.status not in wanted:
         return None
     return photo
 
@@ -68,6 +75,13 @@ def photo_reject(*, photo_id, step: str, reason: str) -> None:
             record_event(photo_id=photo_id, step=step, outcome="rejected", message=reason)
 
 
+def _botocore_network() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    return (BotoConnectionError, HTTPClientError)
+
+
 def failure_reason(*, step: str, exception: BaseException | None, attempts: int) -> str:
     """What the owner reads: the step and a plain cause, never a path or a traceback."""
     from processing.detectors.base import TransientDetectorError
@@ -76,7 +90,7 @@ def failure_reason(*, step: str, exception: BaseException | None, attempts: int)
         cause = "the original file is missing from storage"
     elif isinstance(exception, TransientDetectorError):
         cause = "the label service was unavailable"
-    elif isinstance(exception, (ConnectionError, TimeoutError, OSError)):
+    elif isinstance(exception, (ConnectionError, TimeoutError, OSError, *_botocore_network())):
         cause = "storage or a service it needs could not be reached"
     else:
         cause = "an unexpected error; the site's operators can see the details"
@@ -215,7 +229,7 @@ def _offset_tz(offset: str | None):
 
 
 def photo_render_thumbnails(*, photo_id) -> None:
-    photo = _load(photo_id)
+    photo = _load(photo_id, failed_too=True)
     if photo is None:
         return
     existing = {
@@ -288,7 +302,7 @@ def _store_rendition(photo: Photo, rendition) -> None:
 def photo_detect_labels(*, photo_id) -> None:
     from processing.labeling import detection_for_photo, save_detection
 
-    photo = _load(photo_id)
+    photo = _load(photo_id, failed_too=True)
     if photo is None:
         return
     if not photo.labels_done:

@@ -171,3 +171,19 @@ def run_pipeline(broker, worker):
                 break
 
     return run
+
+
+def stored_rendition(photo, spec: str = "grid", *, file: str | None = None, mime="image/webp"):
+    """A rendition row for a photo, pointing at `file` (the photo's original by default)."""
+    from albums.models import Rendition
+
+    return Rendition.objects.create(
+        photo=photo,
+        spec=spec,
+        file=file or photo.original.name,
+        source_sha256="0" * 64,
+        width=1,
+        height=1,
+        mime_type=mime,
+        size=1,
+    )

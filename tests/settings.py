@@ -1,20 +1,31 @@
 """Test settings: the real settings module, given a test environment first."""
 
+import atexit
 import os
+import shutil
 import tempfile
+
+
+def _temporary_dir(variable: str, prefix: str) -> str:
+    """A temp folder for this run, shared with subprocesses, removed by its creator."""
+    if variable not in os.environ:
+        os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, os.environ[variable], ignore_errors=True)
+    return os.environ[variable]
+
 
 os.environ["IMAGESITE_READ_DOTENV"] = "0"
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnop")
 os.environ.setdefault("DJANGO_SECURE", "0")
 os.environ.setdefault("EMBEDDED_WORKER_AUTOSTART", "0")
 os.environ.setdefault("DRAMATIQ_PROMETHEUS", "0")
-os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="imagesite-media-"))
+_temporary_dir("MEDIA_ROOT", "imagesite-media-")
 os.environ.setdefault("PIPELINE_MIN_BACKOFF_MS", "10")
 os.environ.setdefault("PIPELINE_MAX_BACKOFF_MS", "50")
 
 from imagesite.settings import *  # noqa: E402,F403
 
-STATIC_ROOT = tempfile.mkdtemp(prefix="imagesite-static-")
+STATIC_ROOT = _temporary_dir("IMAGESITE_TEST_STATIC_ROOT", "imagesite-static-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from albums.models import ModerationDecision, Photo, ProcessingEvent
+from tests.conftest import stored_rendition
 
 pytestmark = pytest.mark.django_db
 
@@ -45,19 +46,9 @@ def test_moderator_sees_the_review_queue_with_thumbnails(mod_client, album, make
 
 
 def test_moderator_can_see_a_flagged_photos_rendition(mod_client, album, make_photo):
-    from albums.models import Rendition
 
     photo = make_photo(album, status=Photo.Status.READY, moderation=Photo.Moderation.FLAGGED)
-    Rendition.objects.create(
-        photo=photo,
-        spec="grid",
-        file=photo.original.name,
-        source_sha256="0" * 64,
-        width=1,
-        height=1,
-        mime_type="image/jpeg",
-        size=1,
-    )
+    stored_rendition(photo, mime="image/jpeg")
     url = reverse("albums:photo_rendition", kwargs={"photo_id": photo.id, "spec": "grid"})
     assert mod_client.get(url).status_code == 200
 

@@ -3,7 +3,8 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from albums.models import Photo, Rendition
+from albums.models import Photo
+from tests.conftest import stored_rendition
 
 pytestmark = pytest.mark.django_db
 
@@ -38,16 +39,7 @@ def test_the_walk_covers_the_album_and_photo_urls():
 @pytest.fixture
 def owned(album, make_photo):
     photo = make_photo(album, status=Photo.Status.FAILED, status_reason="boom")
-    Rendition.objects.create(
-        photo=photo,
-        spec="grid",
-        file=photo.original.name,
-        source_sha256="0" * 64,
-        width=1,
-        height=1,
-        mime_type="image/webp",
-        size=1,
-    )
+    stored_rendition(photo)
     from albums.services import share_link_create
 
     link = share_link_create(album=album, expires_in_days=None, allow_downloads=False)

@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from albums.models import Photo, Rendition
+from albums.models import Photo
 from albums.services import share_link_create
 from tests.albums.test_ownership import _patterns
+from tests.conftest import stored_rendition
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +69,7 @@ def world(make_user, album, make_photo, user):
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.FAILED, status_reason="x")
     shown = make_photo(album, status=Photo.Status.READY)
     for p in (photo, shown):
-        Rendition.objects.create(
-            photo=p,
-            spec="grid",
-            file=p.original.name,
-            width=1,
-            height=1,
-            source_sha256="0" * 64,
-            mime_type="image/jpeg",
-            size=1,
-        )
+        stored_rendition(p, mime="image/jpeg")
     link = share_link_create(album=album, expires_in_days=None, allow_downloads=False)
     moderator = make_user("mod@example.com", is_staff=True)
     moderator.groups.add(Group.objects.get(name="moderators"))

@@ -11,6 +11,7 @@ from datetime import UTC, timedelta
 from datetime import timezone as dt_timezone
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -156,8 +157,11 @@ def photo_extract_metadata(*, photo_id) -> bool:
         photo_reject(photo_id=photo_id, step="metadata", reason=exc.reason)
         return False
     fields = _metadata_fields(meta)
-    fields["duplicate_of_id"] = first_with_same_content(photo=photo, sha256=meta.sha256)
     with transaction.atomic():
+        # One owner's metadata commits take turns, so two copies of the same file finishing
+        # at once still see each other (READ COMMITTED would let both miss).
+        get_user_model().objects.select_for_update().filter(pk=photo.owner_id).first()
+        fields["duplicate_of_id"] = first_with_same_content(photo=photo, sha256=meta.sha256)
         Photo.objects.filter(pk=photo_id).update(metadata_done=True, **fields)
         if fields["duplicate_of_id"] is None:  # later copies hashed before this one
             _claim_later_copies(photo=photo, sha256=meta.sha256)

@@ -10,6 +10,7 @@ from django.db import transaction
 from albums import storage as photo_storage
 from albums.models import Label, Photo, PhotoLabel
 from processing.detectors.base import Detection, DetectorImage
+from processing.detectors.rekognition import MAX_SIDE
 from processing.steps.decode import decode
 
 # Rekognition reads JPEG and PNG objects up to 15 MB straight from S3.
@@ -58,7 +59,9 @@ def detector_image(photo: Photo, *, detector) -> DetectorImage:
             s3_key=photo.original.name,
             image=None,
         )
-    target = None if getattr(detector, "name", "") == "rekognition" else LOCAL_ANALYSIS_SIZE
+    # Rekognition gets at most MAX_SIDE pixels a side: draft() decodes big JPEGs near that.
+    rekognition = getattr(detector, "name", "") == "rekognition"
+    target = (MAX_SIDE, MAX_SIDE) if rekognition else LOCAL_ANALYSIS_SIZE
     with default_storage.open(photo.original.name, "rb") as fp:
         decoded = decode(fp, max_pixels=settings.MAX_IMAGE_PIXELS, target=target)
     image = decoded.image

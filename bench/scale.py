@@ -36,12 +36,11 @@ import uuid
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+from common import CORPUS, READY, ROOT, bench_env, server_connection, spawn
+
 TARGET = 1.7
-READY = "ready for action"
 
 
 def batch(count: int) -> list[Path]:
@@ -60,14 +59,9 @@ def scratch_database(workdir: Path):
     if not url.startswith("mysql://"):
         yield f"sqlite:///{workdir / 'bench.sqlite3'}"
         return
-    import MySQLdb
-
     parts = urlsplit(url)
     name = f"imagesite_scale_{uuid.uuid4().hex[:8]}"
-    server = MySQLdb.connect(
-        host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-        user=unquote(parts.username or "root"), password=unquote(parts.password or ""),
-    )  # fmt: skip
+    server = server_connection(url)
     server.cursor().execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
     try:
         yield urlunsplit(parts._replace(path=f"/{name}"))
@@ -78,19 +72,13 @@ def scratch_database(workdir: Path):
 
 def configure(workdir: Path, database_url: str, redis_db: int, prefetch: int) -> dict:
     """The environment of this process and of the workers, set before Django loads."""
-    env = {
-        "DJANGO_SETTINGS_MODULE": "imagesite.settings",
-        "IMAGESITE_READ_DOTENV": "0",
-        "DJANGO_SECRET_KEY": "bench-only-" + uuid.uuid4().hex,
-        "DATABASE_URL": database_url,
-        "MEDIA_ROOT": str(workdir / "media"),
-        "DRAMATIQ_BROKER_URL": f"redis://127.0.0.1:6379/{redis_db}",
-        "DRAMATIQ_PROMETHEUS": "0",  # two exporters would fight over one port
-        "EMBEDDED_WORKER_AUTOSTART": "0",
-        "LABEL_DETECTOR": "local",
-    }
-    if prefetch:  # messages a worker holds per queue; dramatiq's default is 2 per thread
-        env["dramatiq_queue_prefetch"] = str(prefetch)
+    env = bench_env(
+        secret="bench-only-",
+        database_url=database_url,
+        workdir=workdir,
+        redis_db=redis_db,
+        prefetch=prefetch,
+    )
     os.environ.update(env)
     return {**os.environ, **env}
 
@@ -113,12 +101,7 @@ def start_workers(count: int, env: dict, logdir: Path) -> list[tuple[subprocess.
     workers = []
     for index in range(count):
         log = logdir / f"worker-{count}-{index}.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        workers.append((process, log))
+        workers.append((spawn(command, env, log), log))
     return workers
 
 

@@ -76,3 +76,12 @@ def test_failed_photo_shows_its_reason_and_a_retry_button(owner_client, album, m
     assert b"storage unreachable" in html and b"Try again" in html
     grid = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id})).content
     assert b"storage unreachable" in grid
+
+
+def test_try_again_queues_a_failed_photo(owner_client, album, make_photo, broker):
+    photo = make_photo(album, status=Photo.Status.FAILED, status_reason="x", failed_step="labels")
+    url = reverse("albums:photo_retry", kwargs={"photo_id": photo.id})
+    response = owner_client.post(url)
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert (photo.status, photo.status_reason, photo.failed_step) == (Photo.Status.QUEUED, "", "")

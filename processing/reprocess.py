@@ -8,11 +8,11 @@ from datetime import datetime
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from albums import storage as photo_storage
 from albums.models import Photo, Rendition
 from processing.pipeline import ensure_embedded_worker, pipeline_start
+from processing.services import back_in_flight
 
 STEPS = ("metadata", "thumbnails", "labels")
 
@@ -26,12 +26,7 @@ def photo_reprocess(*, photo: Photo, step: str | None = None) -> None:
     """
     if step in (None, "metadata") or not photo.metadata_done:
         Photo.objects.filter(pk=photo.pk).update(
-            status=Photo.Status.QUEUED,
-            status_reason="",
-            failed_step="",
-            failed_at=None,
-            settled_at=None,
-            queued_at=timezone.now(),
+            **back_in_flight(Photo.Status.QUEUED),
             metadata_done=False,
             thumbnails_done=False,
             labels_done=False,
@@ -47,13 +42,7 @@ def _rerun_step(*, photo: Photo, step: str) -> None:
 
     flag = {"thumbnails": "thumbnails_done", "labels": "labels_done"}[step]
     Photo.objects.filter(pk=photo.pk).update(
-        status=Photo.Status.PROCESSING,
-        status_reason="",
-        failed_step="",
-        failed_at=None,
-        settled_at=None,
-        queued_at=timezone.now(),
-        **{flag: False},
+        **back_in_flight(Photo.Status.PROCESSING), **{flag: False}
     )
     if step == "thumbnails":  # render anew even though the content hash is unchanged
         keys = list(Rendition.objects.filter(photo=photo).values_list("file", flat=True))

@@ -36,6 +36,18 @@ def record_event(*, photo_id, step: str, outcome: str, message: str = "", attemp
     )
 
 
+def back_in_flight(status: str) -> dict:
+    """The fields that put a photo back in the pipeline: its last failure forgotten."""
+    return {
+        "status": status,
+        "status_reason": "",
+        "failed_step": "",
+        "failed_at": None,
+        "settled_at": None,
+        "queued_at": timezone.now(),
+    }
+
+
 def _load(photo_id, *, failed_too: bool = False) -> Photo | None:
     """The photo if it still wants processing; None when deleted or already settled.
 

@@ -268,14 +268,15 @@ def _photo_back_in_flight(letter: DeadLetter) -> Callable[[], None] | None:
     Committed before the copy is sent, so the worker finds the photo in flight. Returns how
     to undo it if the send fails (None when the photo was not `failed`).
     """
-    from processing.services import record_event
+    from processing.services import back_in_flight, record_event
 
     step, photo_id = letter.step, letter.photo_id
     if step is None or photo_id is None or not _photo_exists(photo_id):
         return None
     status = Photo.Status.QUEUED if step == "metadata" else Photo.Status.PROCESSING
-    now = timezone.now()
     fields = ("status_reason", "failed_step", "failed_at", "settled_at")
+    updates = back_in_flight(status)
+    now = updates["queued_at"]
     with transaction.atomic():
         before = (
             Photo.objects.select_for_update()
@@ -285,14 +286,7 @@ def _photo_back_in_flight(letter: DeadLetter) -> Callable[[], None] | None:
         )
         if before is None:
             return None
-        Photo.objects.filter(pk=photo_id).update(
-            status=status,
-            status_reason="",
-            failed_step="",
-            failed_at=None,
-            settled_at=None,
-            queued_at=now,
-        )
+        Photo.objects.filter(pk=photo_id).update(**updates)
         record_event(
             photo_id=photo_id,
             step=step,

@@ -178,6 +178,15 @@ class Label(models.Model):
 
 
 class PhotoLabel(models.Model):
+    """A label (or moderation label, or line of text) found in a photo.
+
+    Each row also carries copies of its photo's owner and sort position (taken_at,
+    created_at): search reads a user's photos with a label straight off one index, in
+    the order results are shown, without touching a photo row (albums/search.py). Photo
+    owner and created_at never change; taken_at is copied by whatever writes it (the
+    metadata step) and by `save()`/`for_photo()` when a row is made.
+    """
+
     class Kind(models.TextChoices):
         LABEL = "label", "Label"
         MODERATION = "moderation", "Moderation"
@@ -189,6 +198,12 @@ class PhotoLabel(models.Model):
     confidence = models.FloatField()
     source = models.CharField(max_length=32)
     category = models.CharField(max_length=100, blank=True)
+    # Copies of the photo's, for search (see above).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    taken_at = models.DateTimeField(null=True, blank=True)
+    photo_created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -196,11 +211,37 @@ class PhotoLabel(models.Model):
                 fields=["photo", "label", "kind"], name="photolabel_once_per_photo"
             )
         ]
-        # Search: a label's photos of one kind straight off the index (no row reads).
-        indexes = [models.Index(fields=["label", "kind", "photo"])]
+        indexes = [
+            # Which photos have a label, for cascades and the admin.
+            models.Index(fields=["label", "kind", "photo"]),
+            # Search: one user's photos with these labels, newest taken first, as the
+            # search page lists them (the same order as Photo's search index).
+            models.Index(
+                fields=["owner", "kind", "label", "-taken_at", "-photo_created_at", "photo"],
+                name="photolabel_search",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.label} ({self.confidence:.0f}%)"
+
+    def save(self, *args, **kwargs):
+        if self.owner_id is None:
+            for name, value in self.photo_copies(self.photo).items():
+                setattr(self, name, value)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def for_photo(cls, photo: Photo, **fields) -> "PhotoLabel":
+        return cls(photo=photo, **cls.photo_copies(photo), **fields)
+
+    @staticmethod
+    def photo_copies(photo: Photo) -> dict:
+        return {
+            "owner_id": photo.owner_id,
+            "taken_at": photo.taken_at,
+            "photo_created_at": photo.created_at,
+        }
 
 
 class ProcessingEvent(models.Model):

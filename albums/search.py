@@ -2,6 +2,7 @@
 
 import math
 import operator
+from dataclasses import dataclass
 from datetime import datetime, time
 from functools import reduce
 
@@ -14,6 +15,8 @@ from django.utils.functional import cached_property
 from albums.models import Album, Label, Photo, PhotoLabel
 
 KM_PER_DEGREE = 111.32
+MAX_LABELS_PER_TERM = 5000
+SEARCH_ORDER = ("-taken_at", "-created_at", "id")  # Photo's; PhotoLabel has copies
 
 
 class SearchForm(forms.Form):
@@ -65,40 +68,59 @@ class SearchForm(forms.Form):
         )
 
 
-def _text_matches(text: str) -> Q:
-    """Photos whose detected text contains these words, anywhere in a line.
+@dataclass(frozen=True)
+class Term:
+    """Something every result must have: a PhotoLabel of this kind with one of these labels."""
 
-    `LIKE '%words%'` cannot use an index, and the database cannot guess how few names
-    match, so the matching names are looked up first (one small query over distinct
-    names) and the photos are then found through PhotoLabel(label, kind, photo).
+    kind: str
+    label_ids: tuple[int, ...]
+
+
+def _terms(criteria: dict) -> list[Term]:
+    """The label and text criteria, each resolved to label ids (a small query on Label).
+
+    Resolving first lets the database see literal ids it can estimate and range over:
+    a prefix is a range on Label's unique name index; text (`LIKE '%words%'`) scans the
+    names, which are few next to the photos.
     """
-    ids = list(Label.objects.filter(name__icontains=text).values_list("id", flat=True)[:5000])
-    photo_ids = PhotoLabel.objects.filter(kind=PhotoLabel.Kind.TEXT, label_id__in=ids)
-    return Q(pk__in=photo_ids.values("photo_id"))
+    terms = []
+    for word in (criteria.get("q") or "").split():
+        names = Label.objects.filter(name__istartswith=word)
+        terms.append(Term(PhotoLabel.Kind.LABEL, _ids(names)))
+    if text := (criteria.get("text") or "").strip():
+        terms.append(Term(PhotoLabel.Kind.TEXT, _ids(Label.objects.filter(name__icontains=text))))
+    return terms
 
 
-def _labels_match_all(terms: list[str]) -> Q:
-    """Photos that, for every term, have a label (kind LABEL) whose name starts with it.
+def _ids(labels) -> tuple[int, ...]:
+    return tuple(labels.order_by("id").values_list("id", flat=True)[:MAX_LABELS_PER_TERM])
 
-    One term: its label ids are looked up first (a range on the unique name index), so
-    the database sees literal ids it can estimate. Several terms: one grouped pass over
-    PhotoLabel(label, kind, photo) intersects them before any photo row is read, so the
-    cost follows how common the terms are, not the order they are typed in. (Measured on
-    MariaDB with bench/search.py: each form is the faster one for its case.)
-    """
-    if len(terms) == 1:
-        ids = Label.objects.filter(name__istartswith=terms[0]).values_list("id", flat=True)
-        ids = list(ids[:5000])
-        matching = PhotoLabel.objects.filter(kind=PhotoLabel.Kind.LABEL, label_id__in=ids)
-        return Q(pk__in=matching.values("photo_id"))
-    named = [Q(label__name__istartswith=term) for term in terms]
-    matching = (
-        PhotoLabel.objects.filter(reduce(operator.or_, named), kind=PhotoLabel.Kind.LABEL)
-        .values("photo_id")
-        .annotate(**{f"term{i}": Count("pk", filter=q) for i, q in enumerate(named)})
-        .filter(**{f"term{i}__gt": 0 for i in range(len(named))})
-    )
-    return Q(pk__in=matching.values("photo_id"))
+
+def _has(term: Term, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}kind": term.kind, f"{prefix}label_id__in": term.label_ids})
+
+
+def _photo_filters(criteria: dict, prefix: str = "") -> Q:
+    """Camera, album and place criteria on Photo (`prefix` "photo__" from PhotoLabel)."""
+    q = Q()
+    for word in (criteria.get("camera") or "").split():
+        q &= Q(**{f"{prefix}camera_make__icontains": word}) | Q(
+            **{f"{prefix}camera_model__icontains": word}
+        )
+    if criteria.get("album"):
+        q &= Q(**{f"{prefix}album": criteria["album"]})
+    if criteria.get("has_location"):
+        q &= Q(**{f"{prefix}latitude__isnull": False, f"{prefix}longitude__isnull": False})
+    return q
+
+
+def _date_filters(criteria: dict) -> Q:
+    q = Q()
+    if criteria.get("date_from"):
+        q &= Q(taken_at__gte=_day_bound(criteria["date_from"], end=False))
+    if criteria.get("date_to"):
+        q &= Q(taken_at__lte=_day_bound(criteria["date_to"], end=True))
+    return q
 
 
 def _day_bound(day, end: bool):
@@ -106,43 +128,101 @@ def _day_bound(day, end: bool):
     return timezone.make_aware(moment, timezone.get_current_timezone())
 
 
-def photo_search(*, user, criteria: dict):
-    """The user's photos matching every given criterion, newest taken first."""
-    photos = Photo.objects.filter(owner=user).exclude(status=Photo.Status.UPLOADING)
-    if terms := (criteria.get("q") or "").split():
-        photos = photos.filter(_labels_match_all(terms))
-    if text := (criteria.get("text") or "").strip():
-        photos = photos.filter(_text_matches(text))
-    if camera := (criteria.get("camera") or "").strip():
-        for word in camera.split():
-            photos = photos.filter(Q(camera_make__icontains=word) | Q(camera_model__icontains=word))
-    if criteria.get("date_from"):
-        photos = photos.filter(taken_at__gte=_day_bound(criteria["date_from"], end=False))
-    if criteria.get("date_to"):
-        photos = photos.filter(taken_at__lte=_day_bound(criteria["date_to"], end=True))
-    if criteria.get("album"):
-        photos = photos.filter(album=criteria["album"])
-    if criteria.get("has_location"):
-        photos = photos.filter(latitude__isnull=False, longitude__isnull=False)
+def photo_search(*, user, criteria: dict, photos=None) -> "SearchResults":
+    """The user's photos matching every given criterion, newest taken first.
+
+    `photos` is the queryset a page's photos are fetched from (the view adds its
+    prefetches). With labels or text among the criteria the search runs on PhotoLabel's
+    copies of owner and sort position (one index, in result order), else on Photo.
+    """
+    photos = (photos if photos is not None else Photo.objects.all()).filter(owner=user)
+    if terms := _terms(criteria):
+        return SearchResults(_by_labels(user, criteria, terms), photos)
+    matching = (
+        Photo.objects.filter(owner=user)
+        .exclude(status=Photo.Status.UPLOADING)
+        .filter(_date_filters(criteria), _photo_filters(criteria))
+    )
     if criteria.get("lat") is not None and criteria.get("lon") is not None:
-        photos = _near(photos, criteria["lat"], criteria["lon"], criteria.get("radius_km") or 10)
-    return photos.order_by("-taken_at", "-created_at", "id")
+        matching = _near(matching, criteria)
+    rows = matching.order_by(*SEARCH_ORDER).values_list("pk", flat=True)
+    return SearchResults(rows, photos)
 
 
-def _near(photos, lat: float, lon: float, radius_km: float):
+def _by_labels(user, criteria: dict, terms: list[Term]):
+    """Photo ids from PhotoLabel(owner, kind, label, -taken_at, -photo_created_at, photo).
+
+    One term with one label walks that index in result order and stops at the page's
+    end; one term with several labels (a prefix) reads their entries and drops repeats;
+    several terms group each photo's entries and keep photos that have every term. Photo
+    rows are joined only for camera, album and place criteria. No status filter: a photo
+    has labels only after its upload is complete (labels come from the pipeline).
+    """
+    if any(not term.label_ids for term in terms):
+        return PhotoLabel.objects.none().values_list("photo_id", flat=True)
+    postings = PhotoLabel.objects.filter(owner=user).filter(
+        _date_filters(criteria), _photo_filters(criteria, prefix="photo__")
+    )
+    if criteria.get("lat") is not None and criteria.get("lon") is not None:
+        postings = _near(postings, criteria, prefix="photo__")
+    order = ("-taken_at", "-photo_created_at", "photo_id")
+    if len(terms) == 1:
+        rows = postings.filter(_has(terms[0])).order_by(*order).values_list("photo_id", flat=True)
+        return rows.distinct() if len(terms[0].label_ids) > 1 else rows
+    counts = {f"term{i}": Count("pk", filter=_has(t)) for i, t in enumerate(terms)}
+    return (
+        postings.filter(reduce(operator.or_, map(_has, terms)))
+        .values("photo_id", "taken_at", "photo_created_at")
+        .annotate(**counts)
+        .filter(**{f"{name}__gt": 0 for name in counts})
+        .order_by(*order)
+        .values_list("photo_id", flat=True)
+    )
+
+
+def _near(rows, criteria: dict, prefix: str = ""):
     """A bounding box (index-friendly), then an equirectangular distance check in SQL."""
+    lat, lon = criteria["lat"], criteria["lon"]
+    radius_km = criteria.get("radius_km") or 10
     dlat = radius_km / KM_PER_DEGREE
     cos_lat = max(math.cos(math.radians(lat)), 1e-6)
     dlon = min(radius_km / (KM_PER_DEGREE * cos_lat), 180)
-    photos = photos.filter(
-        latitude__gte=lat - dlat,
-        latitude__lte=lat + dlat,
-        longitude__gte=lon - dlon,
-        longitude__lte=lon + dlon,
+    rows = rows.filter(
+        **{
+            f"{prefix}latitude__gte": lat - dlat,
+            f"{prefix}latitude__lte": lat + dlat,
+            f"{prefix}longitude__gte": lon - dlon,
+            f"{prefix}longitude__lte": lon + dlon,
+        }
     )
-    y = F("latitude") - lat
-    x = (F("longitude") - lon) * cos_lat
-    return photos.alias(d2=y * y + x * x).filter(d2__lte=dlat * dlat)
+    y = F(f"{prefix}latitude") - lat
+    x = (F(f"{prefix}longitude") - lon) * cos_lat
+    return rows.alias(d2=y * y + x * x).filter(d2__lte=dlat * dlat)
+
+
+class SearchResults:
+    """photo_search's answer: slice it for a page of photos, in order; count_upto() counts.
+
+    `rows` is an ordered queryset of photo ids; a slice runs it with LIMIT/OFFSET, then
+    fetches those photos by primary key (one more query, plus the caller's prefetches).
+    """
+
+    def __init__(self, rows, photos):
+        self.rows = rows
+        self.photos = photos
+
+    def count_upto(self, limit: int | None = None) -> int:
+        rows = self.rows.order_by()
+        return (rows[:limit] if limit is not None else rows).count()
+
+    def __getitem__(self, item: slice) -> list[Photo]:
+        if not isinstance(item, slice):
+            raise TypeError("search results are read a page (a slice) at a time")
+        ids = list(self.rows[item])
+        if not ids:
+            return []
+        found = self.photos.in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
 
 
 class CappedPaginator(Paginator):
@@ -155,7 +235,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return self.object_list.count_upto(self.cap + 1)
 
     @property
     def capped(self) -> bool:

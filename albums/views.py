@@ -118,8 +118,10 @@ def search(request):
     form = SearchForm(request.GET or None, user=request.user)
     page = None
     if form.has_criteria:
-        results = selectors.with_grid_renditions(
-            photo_search(user=request.user, criteria=form.cleaned_data)
+        results = photo_search(
+            user=request.user,
+            criteria=form.cleaned_data,
+            photos=selectors.with_grid_renditions(Photo.objects.all()),
         )
         paginator = CappedPaginator(results, settings.ALBUM_PAGE_SIZE, cap=SEARCH_COUNT_CAP)
         page = paginator.get_page(request.GET.get("page"))

@@ -294,14 +294,20 @@ class Library:
             photo_rows.append(self._row(self.photo_insert, values))
             if status != Status.READY:
                 continue
+            copies = {  # the photo's, as PhotoLabel keeps them for search
+                "owner_id": owner.pk,
+                "taken_at": values.get("taken_at"),
+                "photo_created_at": created,
+            }
             for label_id in self._pick_labels(rng.randint(5, 15)):
-                label_rows.append(self._label_row(pid, label_id, "label"))
+                label_rows.append(self._label_row(pid, label_id, "label", copies))
             if rng.random() < TEXT_SHARE:
                 for label_id in rng.sample(self.text_ids, rng.randint(1, 3)):
-                    label_rows.append(self._label_row(pid, label_id, "text"))
+                    label_rows.append(self._label_row(pid, label_id, "text", copies))
 
-    def _label_row(self, pid, label_id, kind):
+    def _label_row(self, pid, label_id, kind, copies):
         values = {
+            **copies,
             "photo_id": pid,
             "label_id": label_id,
             "kind": kind,

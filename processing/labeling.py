@@ -102,12 +102,14 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
     names |= {text[:100] for text in detection.text}
     ids = _label_ids(names) if names else {}
     PhotoLabel.objects.filter(photo=photo).delete()
+    # The photo's current owner and sort position (the metadata step may have just run).
+    current = Photo.objects.only("owner_id", "taken_at", "created_at").get(pk=photo.pk)
     merged: dict[tuple, PhotoLabel] = {}
     for kind, lbl in rows:
         key = (ids[lbl.name[:100]], kind)
         if key not in merged or merged[key].confidence < lbl.confidence:
-            merged[key] = PhotoLabel(
-                photo=photo,
+            merged[key] = PhotoLabel.for_photo(
+                current,
                 label_id=key[0],
                 kind=kind,
                 confidence=lbl.confidence,
@@ -118,8 +120,8 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
         key = (ids[text[:100]], PhotoLabel.Kind.TEXT)
         merged.setdefault(
             key,
-            PhotoLabel(
-                photo=photo, label_id=key[0], kind=key[1], confidence=100.0, source=detection.source
+            PhotoLabel.for_photo(
+                current, label_id=key[0], kind=key[1], confidence=100.0, source=detection.source
             ),
         )
     PhotoLabel.objects.bulk_create(merged.values())

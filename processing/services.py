@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from albums import storage as photo_storage
-from albums.models import Photo, ProcessingEvent, Rendition
+from albums.models import Photo, PhotoLabel, ProcessingEvent, Rendition
 from processing.steps.errors import PhotoRejected
 from processing.steps.metadata import extract_metadata
 from processing.steps.thumbnails import RENDITION_SPECS, render_renditions
@@ -175,6 +175,8 @@ def photo_extract_metadata(*, photo_id) -> bool:
         get_user_model().objects.select_for_update().filter(pk=photo.owner_id).first()
         fields["duplicate_of_id"] = first_with_same_content(photo=photo, sha256=meta.sha256)
         Photo.objects.filter(pk=photo_id).update(metadata_done=True, **fields)
+        # Labels may already be in (a rerun): their copy of the sort position follows.
+        PhotoLabel.objects.filter(photo_id=photo_id).update(taken_at=fields["taken_at"])
         if fields["duplicate_of_id"] is None:  # later copies hashed before this one
             _claim_later_copies(photo=photo, sha256=meta.sha256)
         record_event(photo_id=photo_id, step="metadata", outcome="done")

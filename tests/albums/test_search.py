@@ -159,8 +159,9 @@ def test_search_page_query_count(owner_client, library, user, make_album, extra)
         _photo(album, f"bulk{i}.jpg", labels=["Dog"])
     with CaptureQueriesContext(connection) as ctx:
         owner_client.get(reverse("albums:search"), {"q": "dog beach", "has_location": "on"})
-    # session, user, album choices, count, photos, grid renditions
-    assert len(ctx.captured_queries) == 6
+    # session, user, album choices, the label ids of "dog" and of "beach", the capped count,
+    # the page's photo ids, those photos, their grid renditions
+    assert len(ctx.captured_queries) == 9
 
 
 def test_huge_result_sets_say_more_than_the_cap(
@@ -177,3 +178,45 @@ def test_huge_result_sets_say_more_than_the_cap(
     assert "More than 3 photos found" in html
     assert "Page 1<" in html and "Page 1 of" not in html
     assert 'href="?q=dog&amp;page=2"' in html
+
+
+def _ordered(client, **params) -> list[str]:
+    return [p.original_name for p in client.get(reverse("albums:search"), params).context["photos"]]
+
+
+def test_every_kind_of_search_lists_newest_taken_first_and_undated_last(
+    owner_client, user, make_album
+):
+    album = make_album(user, title="Order")
+    undated_older = _photo(album, "undated_older.jpg", labels=["Dog", "Dogs"], camera_make="Sony")
+    _photo(album, "undated_newer.jpg", labels=["Dog", "Dogs"], camera_make="Sony")
+    Photo.objects.filter(pk=undated_older.pk).update(created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    PhotoLabel.objects.filter(photo=undated_older).update(
+        photo_created_at=datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    for name, day in (("2019.jpg", 2019), ("2023.jpg", 2023), ("2021.jpg", 2021)):
+        _photo(
+            album,
+            name,
+            labels=["Dog", "Dogs"],
+            camera_make="Sony",
+            taken_at=datetime(day, 6, 1, tzinfo=UTC),
+        )
+    expected = ["2023.jpg", "2021.jpg", "2019.jpg", "undated_newer.jpg", "undated_older.jpg"]
+    assert _ordered(owner_client, q="dogs") == expected  # one label
+    assert _ordered(owner_client, q="dog") == expected  # a prefix of two labels, each once
+    assert _ordered(owner_client, q="dog dogs") == expected  # two terms
+    assert _ordered(owner_client, q="dog", camera="sony") == expected  # with a photo filter
+    assert _ordered(owner_client, camera="sony") == expected  # no label: Photo's own order
+
+
+def test_a_photo_matching_a_prefix_twice_counts_once(owner_client, user, make_album, settings):
+    settings.ALBUM_PAGE_SIZE = 2
+    album = make_album(user, title="Twice")
+    for i in range(3):
+        _photo(album, f"d{i}.jpg", labels=["Dog", "Dogs", "Doghouse"])
+    first = owner_client.get(reverse("albums:search"), {"q": "dog"})
+    assert "3 photos found" in first.content.decode()
+    second = owner_client.get(reverse("albums:search"), {"q": "dog", "page": 2})
+    names = [p.original_name for p in first.context["photos"] + second.context["photos"]]
+    assert sorted(names) == ["d0.jpg", "d1.jpg", "d2.jpg"]

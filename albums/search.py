@@ -8,7 +8,7 @@ from functools import reduce
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, FloatField, Q, When
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -181,22 +181,38 @@ def _by_labels(user, criteria: dict, terms: list[Term]):
 
 
 def _near(rows, criteria: dict, prefix: str = ""):
-    """A bounding box (index-friendly), then an equirectangular distance check in SQL."""
+    """A bounding box (index-friendly), then an equirectangular distance check in SQL.
+
+    A circle that crosses the ±180° meridian (Fiji, the Bering Strait) is two boxes, and
+    longitudes on the far side are shifted by 360° before the distance is measured.
+    """
     lat, lon = criteria["lat"], criteria["lon"]
     radius_km = criteria.get("radius_km") or 10
     dlat = radius_km / KM_PER_DEGREE
     cos_lat = max(math.cos(math.radians(lat)), 1e-6)
     dlon = min(radius_km / (KM_PER_DEGREE * cos_lat), 180)
-    rows = rows.filter(
-        **{
-            f"{prefix}latitude__gte": lat - dlat,
-            f"{prefix}latitude__lte": lat + dlat,
-            f"{prefix}longitude__gte": lon - dlon,
-            f"{prefix}longitude__lte": lon + dlon,
-        }
-    )
-    y = F(f"{prefix}latitude") - lat
-    x = (F(f"{prefix}longitude") - lon) * cos_lat
+    latitude, longitude = f"{prefix}latitude", f"{prefix}longitude"
+    rows = rows.filter(**{f"{latitude}__gte": lat - dlat, f"{latitude}__lte": lat + dlat})
+    west, east = lon - dlon, lon + dlon
+    if west >= -180 and east <= 180:
+        rows = rows.filter(**{f"{longitude}__gte": west, f"{longitude}__lte": east})
+        x = F(longitude) - lon
+    else:
+        wrapped_west, wrapped_east = (west + 360, east) if west < -180 else (west, east - 360)
+        rows = rows.filter(
+            Q(**{f"{longitude}__gte": wrapped_west}) | Q(**{f"{longitude}__lte": wrapped_east})
+        )
+        x = (
+            Case(
+                When(**{f"{longitude}__gt": lon + 180}, then=F(longitude) - 360),
+                When(**{f"{longitude}__lt": lon - 180}, then=F(longitude) + 360),
+                default=F(longitude),
+                output_field=FloatField(),
+            )
+            - lon
+        )
+    y = F(latitude) - lat
+    x = x * cos_lat
     return rows.alias(d2=y * y + x * x).filter(d2__lte=dlat * dlat)
 
 

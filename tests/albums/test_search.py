@@ -107,6 +107,25 @@ def test_search_filters(owner_client, library, params, expected):
     assert _search(owner_client, **params) == expected
 
 
+@pytest.mark.parametrize(
+    "lat,lon,radius_km,expected",
+    [
+        # Either side of the ±180° meridian, 1.9 km apart: both found from either one.
+        ("-16.8", "179.99", "10", {"east.jpg", "west.jpg"}),
+        ("-16.8", "-179.99", "10", {"east.jpg", "west.jpg"}),
+        ("-16.8", "179.99", "1", {"east.jpg"}),
+        ("-16.8", "-179.99", "1", {"west.jpg"}),
+        ("-16.8", "0", "10", {"greenwich.jpg"}),  # and nothing from the other side
+    ],
+)
+def test_near_a_place_across_the_date_line(owner_client, album, lat, lon, radius_km, expected):
+    common = {"taken_at": datetime(2024, 1, 1, tzinfo=UTC)}
+    _photo(album, "east.jpg", latitude=-16.8, longitude=179.995, **common)
+    _photo(album, "west.jpg", latitude=-16.8, longitude=-179.987, **common)
+    _photo(album, "greenwich.jpg", latitude=-16.8, longitude=0.005, **common)
+    assert _search(owner_client, lat=lat, lon=lon, radius_km=radius_km) == expected
+
+
 def test_search_by_album(owner_client, library):
     album_id = library["dogs_home"].album_id
     assert _search(owner_client, album=str(album_id)) == {"dogs.jpg", "scan.png"}

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from albums import selectors, services
 from albums.forms import AlbumForm, ShareLinkForm
-from albums.models import Photo
+from albums.models import Photo, PhotoLabel
 from albums.search import CappedPaginator, SearchForm, photo_search
 from albums.storage import uses_presigned_uploads
 
@@ -102,11 +102,13 @@ def album_delete(request, album_id):
 def photo_detail(request, photo_id):
     photo = selectors.photo_for_user(user=request.user, photo_id=photo_id)
     previous, following = selectors.photo_neighbours(photo=photo)
+    found = list(selectors.photo_labels(photo=photo))
     context = {
         "photo": photo,
         "album": photo.album,
         "renditions": {r.spec: r for r in photo.renditions.all()},
-        "labels": selectors.photo_labels(photo=photo),
+        "labels": [pl for pl in found if pl.kind == PhotoLabel.Kind.LABEL],
+        "texts": [pl for pl in found if pl.kind == PhotoLabel.Kind.TEXT],
         "previous": previous,
         "next": following,
     }

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from albums.models import Photo
+from albums.models import Label, Photo, PhotoLabel
 from tests.conftest import corpus_file
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,21 @@ def test_photo_page_shows_metadata_and_a_map_link(owner_client, album, make_phot
     assert "640 × 480" in html
     assert "f/4.5" in html and "ISO 64" in html
     assert "openstreetmap.org/?mlat=43.467448&amp;mlon=11.885126" in html
+
+
+def test_labels_and_detected_text_each_have_their_section_and_search_link(
+    owner_client, album, make_photo
+):
+    photo = make_photo(album, status=Photo.Status.READY)
+    for kind, name in ((PhotoLabel.Kind.LABEL, "Beach"), (PhotoLabel.Kind.TEXT, "HOTEL MIRAMAR")):
+        PhotoLabel.objects.create(
+            photo=photo, label=Label.objects.create(name=name), kind=kind, confidence=90
+        )
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    html = html.decode()
+    labels, text = html.index(">Labels</h2>"), html.index(">Text in the photo</h2>")
+    assert labels < html.index('href="/search/?q=Beach"') < text
+    assert text < html.index('href="/search/?text=HOTEL%20MIRAMAR"')
 
 
 def test_previous_and_next_follow_the_album_order(owner_client, album, make_photo):

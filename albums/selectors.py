@@ -47,9 +47,12 @@ def photo_for_owner(*, user, photo_id) -> Photo:
     return get_object_or_404(Photo.objects.select_related("album"), pk=photo_id, owner=user)
 
 
-def photo_neighbours(*, photo: Photo) -> tuple[Photo | None, Photo | None]:
-    """The previous and next photo in the album's order (created_at, id)."""
-    siblings = Photo.objects.filter(album_id=photo.album_id).exclude(status=Photo.Status.UPLOADING)
+def photo_neighbours(*, photo: Photo, among=None) -> tuple[Photo | None, Photo | None]:
+    """The previous and next photo in the album's order (created_at, id), from `among`
+    (the album's uploaded photos by default; a share link passes what it may show)."""
+    if among is None:
+        among = Photo.objects.exclude(status=Photo.Status.UPLOADING)
+    siblings = among.filter(album_id=photo.album_id)
     before = Q(created_at__lt=photo.created_at) | Q(created_at=photo.created_at, id__lt=photo.id)
     after = Q(created_at__gt=photo.created_at) | Q(created_at=photo.created_at, id__gt=photo.id)
     previous = siblings.filter(before).order_by("-created_at", "-id").only("id").first()

@@ -77,6 +77,25 @@ def shared_album(request, token):
 
 
 @require_GET
+def shared_photo(request, token, photo_id):
+    """One photo of a shared album: its preview, previous/next among what the link shows."""
+    link = _active_link(token)
+    photo = _shared_photo(link, photo_id)
+    previous, following = selectors.photo_neighbours(
+        photo=photo, among=Photo.objects.shown_publicly()
+    )
+    context = {
+        "link": link,
+        "album": link.album,
+        "photo": photo,
+        "preview": Rendition.objects.filter(photo=photo, spec="preview").first(),
+        "previous": previous,
+        "next": following,
+    }
+    return _no_index(render(request, "albums/shared_photo.html", context))
+
+
+@require_GET
 def shared_rendition(request, token, photo_id, spec):
     link = _active_link(token)
     photo = _shared_photo(link, photo_id)

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("search/", views.search, name="search"),
     path("s/<str:token>/", share_views.shared_album, name="shared"),
+    path("s/<str:token>/<uuid:photo_id>/", share_views.shared_photo, name="shared_photo"),
     path(
         "s/<str:token>/<uuid:photo_id>/r/<slug:spec>/",
         share_views.shared_rendition,

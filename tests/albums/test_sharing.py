@@ -92,9 +92,32 @@ def test_visitor_gets_renditions_but_not_originals(client, shared):
     assert client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).status_code == 302
 
 
+def test_visitor_opens_a_photo_and_steps_through_only_what_is_shown(client, album, make_photo):
+    first = _ready(album, make_photo)
+    _ready(album, make_photo, moderation=Photo.Moderation.FLAGGED)  # between the two
+    last = _ready(album, make_photo)
+    link = share_link_create(album=album, expires_in_days=None, allow_downloads=False)
+
+    album_page = client.get(_url("shared", link)).content.decode()
+    assert f'href="{_url("shared_photo", link, photo_id=first.id)}"' in album_page
+    response = client.get(_url("shared_photo", link, photo_id=first.id))
+    assert response.status_code == 200 and response["Referrer-Policy"] == "no-referrer"
+    html = response.content.decode()
+    preview = _url("shared_rendition", link, photo_id=first.id, spec="preview")
+    assert f'src="{preview}"' in html
+    assert f'href="{_url("shared_photo", link, photo_id=last.id)}" rel="next"' in html
+    assert 'rel="prev"' not in html and "Download original" not in html
+    for private in (first.original_name, "COOLPIX", "43.46", "/photos/"):
+        assert private not in html
+    back = client.get(_url("shared_photo", link, photo_id=last.id)).content.decode()
+    assert f'href="{_url("shared_photo", link, photo_id=first.id)}" rel="prev"' in back
+
+
 @pytest.mark.parametrize("key", ["flagged", "hidden", "queued"])
-def test_flagged_hidden_and_unfinished_photos_are_404_even_by_id(client, shared, key):
-    url = _url("shared_rendition", shared["link"], photo_id=shared[key].id, spec="grid")
+@pytest.mark.parametrize("view", ["shared_photo", "shared_rendition"])
+def test_flagged_hidden_and_unfinished_photos_are_404_even_by_id(client, shared, key, view):
+    extra = {"spec": "grid"} if view == "shared_rendition" else {}
+    url = _url(view, shared["link"], photo_id=shared[key].id, **extra)
     assert client.get(url).status_code == 404
 
 
@@ -120,6 +143,11 @@ def test_revoked_and_expired_links_are_404(client, shared, album):
     old = share_link_create(album=album, expires_in_days=1, allow_downloads=False)
     ShareLink.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get(_url("shared", old)).status_code == 404
+    photo = shared["visible"]
+    for dead in (link, old):
+        assert client.get(_url("shared_photo", dead, photo_id=photo.id)).status_code == 404
+        url = _url("shared_rendition", dead, photo_id=photo.id, spec="grid")
+        assert client.get(url).status_code == 404
     assert client.get("/s/not-a-real-token/").status_code == 404
 
 

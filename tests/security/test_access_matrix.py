@@ -41,6 +41,7 @@ TABLE = {
     "albums:photo_rendition": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),
     # Share links are public by design: the token is the key.
     "albums:shared": ("get", {"*": 200}),
+    "albums:shared_photo": ("get", {"*": 200}),
     "albums:shared_rendition": ("get", {"*": 200}),
     "albums:shared_original": ("get", {"*": 404}),  # the owner did not allow downloads
 }

@@ -1,5 +1,6 @@
 """A visitor with a share link, on photos the real pipeline processed: nothing in any
-response (the page, every image it links to) carries EXIF, GPS, camera data or names."""
+response (every page reachable from the link, every image) carries EXIF, GPS, camera
+data or file names."""
 
 import io
 import re
@@ -38,17 +39,33 @@ def _links(html: str) -> set[str]:
     return set(re.findall(r'(?:href|src)="(/s/[^"]+)"', html))
 
 
+def _crawl(client, start: str) -> tuple[dict[str, str], set[str]]:
+    """Every page a visitor can reach from the link (HTML by URL) and every image URL."""
+    pages, images, todo = {}, set(), [start]
+    while todo:
+        url = todo.pop()
+        if url in pages:
+            continue
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[url] = response.content.decode()
+        for link in _links(pages[url]):
+            (images.add(link) if "/r/" in link else todo.append(link))
+    return pages, images
+
+
 def test_nothing_a_visitor_can_fetch_carries_exif_gps_or_names(client, album, processed):
     link = share_link_create(album=album, expires_in_days=None, allow_downloads=False)
-    html = client.get(reverse("albums:shared", kwargs={"token": link.token})).content.decode()
+    pages, images = _crawl(client, reverse("albums:shared", kwargs={"token": link.token}))
+    assert len(pages) == 1 + len(processed)  # the album and a page for each photo
+    assert len(images) == 2 * len(processed)  # a grid tile and a preview for each
 
-    for photo in processed:
-        assert photo.original_name not in html
-        assert photo.camera_model not in html and photo.camera_make not in html
-        if photo.latitude is not None:
-            assert f"{photo.latitude:.3f}"[:6] not in html
-    images = [url for url in _links(html) if "/r/" in url]
-    assert len(images) == 2 * len(processed)  # a grid tile and a preview link for each
+    for html in pages.values():
+        for photo in processed:
+            assert photo.original_name not in html
+            assert photo.camera_model not in html and photo.camera_make not in html
+            if photo.latitude is not None:
+                assert f"{photo.latitude:.3f}"[:6] not in html
 
     for url in images:
         response = client.get(url)

@@ -86,8 +86,17 @@ def detection_for_photo(photo: Photo) -> Detection:
 
 
 def _label_ids(names: set[str]) -> dict[str, int]:
+    """Each name's Label id, creating the missing ones.
+
+    The database decides which names are the same label: MySQL's collations count "STOP"
+    and "Stop", or "Café" and "Cafe", as one name, and return the spelling stored first.
+    A name not found as spelled is looked up on its own, by the database's equality.
+    """
     Label.objects.bulk_create([Label(name=n) for n in names], ignore_conflicts=True)
-    return dict(Label.objects.filter(name__in=names).values_list("name", "id"))
+    ids = dict(Label.objects.filter(name__in=names).values_list("name", "id"))
+    for name in names - ids.keys():
+        ids[name] = Label.objects.get(name=name).pk
+    return ids
 
 
 @transaction.atomic

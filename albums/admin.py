@@ -6,9 +6,12 @@ the pipeline owns is read-only; nobody adds photos here.
 """
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from albums import services
 from albums.models import (
     Album,
     FlaggedPhoto,
@@ -159,6 +162,12 @@ class PhotoAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # photos arrive by upload or import, never by hand
 
+    def delete_model(self, request, obj):
+        services.photo_delete(photo=obj)  # and its files, once the delete commits
+
+    def delete_queryset(self, request, queryset):
+        services.photos_delete(photos=queryset)
+
     @admin.display(description="")
     def thumbnail(self, photo):
         url = reverse("albums:photo_rendition", kwargs={"photo_id": photo.id, "spec": "grid"})
@@ -186,6 +195,26 @@ class AlbumAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     search_fields = ("title", "owner__email")
     readonly_fields = ("owner", "title", "description", "created_at", "updated_at")
+
+    def delete_model(self, request, obj):
+        services.album_delete(album=obj)
+
+    def delete_queryset(self, request, queryset):
+        services.albums_delete(albums=queryset)
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountAdmin(UserAdmin):
+    """Django's user admin, except that deleting an account also deletes its photos' files."""
+
+    def delete_model(self, request, obj):
+        services.users_delete(users=type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        services.users_delete(users=queryset)
 
 
 @admin.register(Label)

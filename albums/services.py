@@ -35,35 +35,49 @@ def album_update(*, album: Album, title: str, description: str) -> Album:
     return album
 
 
-def _stored_keys(photos) -> list[str]:
+def _delete_with_files(*, rows, photos) -> int:
+    """Delete `rows` (photos, albums or users: a queryset) and, once that commits, the
+    stored files (originals and renditions) of `photos`, the photos going with them.
+
+    Every delete of something that holds photos comes through here (the site, the admin,
+    commands), so no file outlives its row.
+    """
     from albums.models import Rendition
 
-    photo_ids = [p.pk for p in photos]
-    keys = [p.original.name for p in photos if p.original]
-    keys += list(Rendition.objects.filter(photo_id__in=photo_ids).values_list("file", flat=True))
-    return keys
-
-
-def _delete_files_after_commit(keys: list[str]) -> None:
+    keys = [key for key in photos.values_list("original", flat=True) if key]
+    keys += Rendition.objects.filter(photo__in=photos.values("pk")).values_list("file", flat=True)
+    count = photos.count()
+    rows.delete()
     storage = default_storage
     transaction.on_commit(lambda: photo_storage.delete_quietly(storage=storage, keys=keys))
+    return count
 
 
 @transaction.atomic
 def album_delete(*, album: Album) -> int:
     """Delete an album and its photos; their stored files go once the delete commits."""
-    photos = list(album.photos.only("id", "original"))
-    keys = _stored_keys(photos)
-    album.delete()
-    _delete_files_after_commit(keys)
-    return len(photos)
+    return albums_delete(albums=Album.objects.filter(pk=album.pk))
+
+
+@transaction.atomic
+def albums_delete(*, albums) -> int:
+    return _delete_with_files(rows=albums, photos=Photo.objects.filter(album__in=albums))
 
 
 @transaction.atomic
 def photo_delete(*, photo: Photo) -> None:
-    keys = _stored_keys([photo])
-    photo.delete()
-    _delete_files_after_commit(keys)
+    photos_delete(photos=Photo.objects.filter(pk=photo.pk))
+
+
+@transaction.atomic
+def photos_delete(*, photos) -> int:
+    return _delete_with_files(rows=photos, photos=photos)
+
+
+@transaction.atomic
+def users_delete(*, users) -> int:
+    """Delete accounts with everything they own (albums, photos, share links, files)."""
+    return _delete_with_files(rows=users, photos=Photo.objects.filter(owner__in=users))
 
 
 # --- Uploads -----------------------------------------------------------------------------

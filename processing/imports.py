@@ -88,3 +88,16 @@ def wait_until_settled(photo_ids: list, *, timeout: float, on_progress=None) -> 
         if time.monotonic() > deadline:
             return False
         time.sleep(0.2)
+
+
+def gave_up_message(photo_ids: list) -> str:
+    """What a command says when it stops waiting with photos still in flight."""
+    from processing.pipeline import uses_embedded_broker
+
+    pending = Photo.objects.filter(pk__in=photo_ids).exclude(status__in=Photo.SETTLED).count()
+    if uses_embedded_broker():
+        return (
+            f"Gave up waiting with {pending} photo(s) still in progress; they stop with this "
+            "command (the in-process broker). `manage.py resend_stale` carries on with them."
+        )
+    return f"Gave up waiting with {pending} photo(s) still in progress; the workers carry on."

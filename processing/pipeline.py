@@ -59,6 +59,11 @@ def ensure_embedded_worker():
     return worker
 
 
+def embedded_worker_running() -> bool:
+    """True when this process runs the in-process worker: its work ends with the process."""
+    return _embedded_worker is not None
+
+
 def stop_embedded_worker() -> None:
     """Stop the in-process worker and its start-up sweep, if they run (tests, shutdown)."""
     global _embedded_worker, _sweep_thread

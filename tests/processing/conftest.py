@@ -234,3 +234,14 @@ def worker_log(process) -> str:
     process.log.flush()
     process.log.seek(0)
     return process.log.read()[-5000:]
+
+
+@pytest.fixture
+def embedded_worker(settings, broker):
+    """Let commands start the in-process worker, as on a laptop; stop it afterwards."""
+    from processing import pipeline
+
+    settings.EMBEDDED_WORKER_AUTOSTART = True
+    yield
+    pipeline.stop_embedded_worker()
+    assert pipeline._embedded_worker is None

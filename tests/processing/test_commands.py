@@ -27,15 +27,6 @@ NUMBERS = {"exposure_time": "ExposureTime", "f_number": "FNumber", "focal_length
 
 
 @pytest.fixture
-def embedded_worker(settings, broker):
-    """Let commands start the in-process worker, as on a laptop; stop it afterwards."""
-    settings.EMBEDDED_WORKER_AUTOSTART = True
-    yield
-    pipeline.stop_embedded_worker()
-    assert pipeline._embedded_worker is None
-
-
-@pytest.fixture
 def folder(tmp_path):
     """A folder of a few good photos (one in a sub-folder), a broken file and an empty one."""
     (tmp_path / "day2").mkdir()
@@ -89,6 +80,15 @@ def test_import_into_an_existing_album_adds_to_it(user, make_album, embedded_wor
     assert Album.objects.filter(owner=user, title="Trip").count() == 1
     assert album.photos.get().status == Photo.Status.READY
     assert "1 ready" in out
+
+
+def test_an_import_that_stops_waiting_says_so_and_fails(user, folder, embedded_worker):
+    """On a laptop the in-process worker ends with the command: stopping early is no success."""
+    out, err, error = import_photos(
+        folder, "--user", user.email, "--album", "Trip", "--timeout", "0"
+    )
+    assert error is not None, out
+    assert "Gave up waiting with" in str(error) and "resend_stale" in str(error)
 
 
 def test_import_for_an_unknown_user_says_so(user, folder, embedded_worker):

@@ -1,5 +1,7 @@
 """`manage.py reprocess`: from the database alone, all steps or one, with a dry run."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -39,6 +41,19 @@ def test_failed_photos_come_back_ready(ready_photo, run_pipeline):
     ready_photo.refresh_from_db()
     assert ready_photo.status == Photo.Status.READY
     assert ready_photo.status_reason == "" and ready_photo.failed_step == ""
+
+
+@pytest.mark.parametrize("step", [None, "thumbnails"])
+def test_on_a_laptop_the_command_sees_its_photos_through(ready_photo, embedded_worker, step):
+    """With the in-process broker the work ends with the command: it waits, then reports."""
+    out = io.StringIO()
+    call_command(
+        "reprocess", "--photo", str(ready_photo.id), *(["--step", step] if step else []), stdout=out
+    )
+    ready_photo.refresh_from_db()
+    assert ready_photo.status == Photo.Status.READY  # no worker left to finish it later
+    assert Rendition.objects.filter(photo=ready_photo).count() == 2
+    assert "Reprocessed: 1 ready." in out.getvalue()
 
 
 def test_one_step_renders_thumbnails_anew(ready_photo, run_pipeline):

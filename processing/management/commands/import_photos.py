@@ -7,6 +7,7 @@ from processing.imports import (
     existing_copy,
     file_sha256,
     files_to_import,
+    gave_up_message,
     photo_import_file,
     user_by_email,
     wait_until_settled,
@@ -74,10 +75,11 @@ class Command(BaseCommand):
 
         if uses_embedded_broker() or wait:
             bar = ProgressBar(self.stdout, len(ids), "Processing")
-            if not wait_until_settled(ids, timeout=timeout, on_progress=bar.update):
-                self.stderr.write(self.style.WARNING("Gave up waiting; the rest carries on."))
+            settled = wait_until_settled(ids, timeout=timeout, on_progress=bar.update)
             bar.close()
             self._report(ids, problems, target)
+            if not settled:
+                raise CommandError(gave_up_message(ids))
         else:
             self.stdout.write(
                 self.style.SUCCESS(

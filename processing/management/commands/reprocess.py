@@ -1,11 +1,14 @@
 import uuid
+from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from albums.models import Photo
+from processing.imports import gave_up_message, wait_until_settled
 from processing.management.commands._progress import ProgressBar
+from processing.pipeline import embedded_worker_running
 from processing.reprocess import STEPS, photo_reprocess, photos_to_reprocess
 
 
@@ -30,8 +33,20 @@ class Command(BaseCommand):
         )
         parser.add_argument("--step", choices=STEPS, help="Run just this step (default: all).")
         parser.add_argument("--dry-run", action="store_true", help="Say what would happen.")
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="With a real broker, wait until every photo is processed again (the "
+            "in-process broker always waits: its work ends with the command).",
+        )
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=3600,
+            help="Seconds to wait for processing (default: %(default)s).",
+        )
 
-    def handle(self, *, status, album, user, photo, since, step, dry_run, **options):
+    def handle(self, *, status, album, user, photo, since, step, dry_run, wait, timeout, **options):
         for value in photo or []:
             try:
                 uuid.UUID(value)
@@ -62,6 +77,20 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Queued {len(ids) - failures} photo(s): {what}."))
         if failures:
             raise CommandError(f"{failures} photo(s) could not be queued.")
+        # The in-process worker's work ends with this command: see it through.
+        if ids and (wait or embedded_worker_running()):
+            self._wait(ids, timeout)
+
+    def _wait(self, ids, timeout):
+        bar = ProgressBar(self.stdout, len(ids), "Processing")
+        settled = wait_until_settled(ids, timeout=timeout, on_progress=bar.update)
+        bar.close()
+        rows = Photo.objects.filter(pk__in=ids).values_list("status", flat=True)
+        counts = Counter(rows)
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        self.stdout.write(self.style.SUCCESS(f"Reprocessed: {summary or 'nothing'}."))
+        if not settled:
+            raise CommandError(gave_up_message(ids))
 
 
 def _parse_since(value):

@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 
 from albums import storage as photo_storage
 from albums.models import Photo
+from albums.names import clean_file_name
 from albums.services import photo_confirm_upload
 from processing.imports import ImportError_, album_for_import, user_by_email
 from processing.models import IngestedObject
@@ -126,7 +127,10 @@ def incoming_path(key: str) -> IncomingPath | None:
     user, album, file_name = parts[1].strip(), parts[2].strip(), parts[-1]
     if not (user and album and file_name.strip()):
         return None  # a "folder" marker, or an empty segment
-    return IncomingPath(user=user, album=album[:200], file_name=file_name)
+    # Shown like any upload's names: cleaned of controls and bidi overrides.
+    return IncomingPath(
+        user=user, album=clean_file_name(album)[:200], file_name=clean_file_name(file_name)
+    )
 
 
 # --- Importing one object ----------------------------------------------------------------

@@ -74,6 +74,11 @@ def test_a_body_that_is_not_an_s3_event_is_refused(body):
         ("incoming/ann@example.com/Trip/", None),  # a folder marker
         ("incoming/ann@example.com/a.jpg", None),  # no album
         ("originals/1/abc.jpg", None),
+        # Names are cleaned as uploads' are: no bidi overrides or control characters.
+        (
+            "incoming/ann@example.com/Tr\u202eip\x07/photo\u202egpj.exe",
+            ("ann@example.com", "Trip", "photogpj.exe"),
+        ),
     ],
 )
 def test_incoming_keys_name_user_album_and_file(key, expected):

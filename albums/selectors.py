@@ -28,10 +28,14 @@ def album_for_owner(*, user, album_id) -> Album:
     return get_object_or_404(Album.objects.owned_by(user), pk=album_id)
 
 
+# An album lists its photos newest upload first: what was just uploaded is on page one.
+ALBUM_ORDER = ("-created_at", "-id")
+
+
 def album_photos(*, album: Album):
     """An album's photos for its grid, with their grid rendition prefetched."""
     photos = Photo.objects.filter(album=album).exclude(status=Photo.Status.UPLOADING)
-    return with_grid_renditions(photos).order_by("created_at", "id")
+    return with_grid_renditions(photos).order_by(*ALBUM_ORDER)
 
 
 def photo_for_user(*, user, photo_id) -> Photo:
@@ -48,15 +52,16 @@ def photo_for_owner(*, user, photo_id) -> Photo:
 
 
 def photo_neighbours(*, photo: Photo, among=None) -> tuple[Photo | None, Photo | None]:
-    """The previous and next photo in the album's order (created_at, id), from `among`
-    (the album's uploaded photos by default; a share link passes what it may show)."""
+    """The photos before and after this one in the album's order (ALBUM_ORDER: newer
+    before, older after), from `among` (the album's uploaded photos by default; a share
+    link passes what it may show)."""
     if among is None:
         among = Photo.objects.exclude(status=Photo.Status.UPLOADING)
     siblings = among.filter(album_id=photo.album_id)
-    before = Q(created_at__lt=photo.created_at) | Q(created_at=photo.created_at, id__lt=photo.id)
-    after = Q(created_at__gt=photo.created_at) | Q(created_at=photo.created_at, id__gt=photo.id)
-    previous = siblings.filter(before).order_by("-created_at", "-id").only("id").first()
-    following = siblings.filter(after).order_by("created_at", "id").only("id").first()
+    newer = Q(created_at__gt=photo.created_at) | Q(created_at=photo.created_at, id__gt=photo.id)
+    older = Q(created_at__lt=photo.created_at) | Q(created_at=photo.created_at, id__lt=photo.id)
+    previous = siblings.filter(newer).order_by("created_at", "id").only("id").first()
+    following = siblings.filter(older).order_by(*ALBUM_ORDER).only("id").first()
     return previous, following
 
 

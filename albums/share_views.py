@@ -69,7 +69,9 @@ def _no_index(response):
 def shared_album(request, token):
     link = _active_link(token)
     photos = selectors.with_grid_renditions(
-        Photo.objects.shown_publicly().filter(album_id=link.album_id).order_by("created_at", "id")
+        Photo.objects.shown_publicly()
+        .filter(album_id=link.album_id)
+        .order_by(*selectors.ALBUM_ORDER)
     )
     page = Paginator(photos, settings.ALBUM_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"link": link, "album": link.album, "page": page, "photos": page.object_list}

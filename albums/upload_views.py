@@ -5,15 +5,21 @@
    (a URL on this site that streams the file into storage).
 2. The browser sends the file.
 3. S3 only: POST /photos/<id>/confirm/; the site checks the object, then queues it.
+4. GET /albums/<id>/uploads/status/?ids=…: each photo's state, polled until it settles.
 """
+
+import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from albums import selectors, services
 from albums.forms import UploadStartForm
+from albums.models import Photo
+
+MAX_STATUS_IDS = 100
 
 
 def _error(message: str, status: int = 400) -> JsonResponse:
@@ -25,6 +31,8 @@ def _photo_payload(photo) -> dict:
         "id": str(photo.id),
         "status": photo.status,
         "status_label": photo.get_status_display(),
+        "reason": photo.status_reason,
+        "settled": photo.is_settled,
         "url": reverse("albums:photo", kwargs={"photo_id": photo.id}),
     }
 
@@ -85,3 +93,20 @@ def upload_confirm(request, photo_id):
     except services.UploadRefused as exc:
         return _error(str(exc))
     return JsonResponse({"photo": _photo_payload(photo)})
+
+
+@login_required
+@require_GET
+def upload_status(request, album_id):
+    """The state of the photos an upload list is watching, wherever the grid pages them."""
+    album = selectors.album_for_owner(user=request.user, album_id=album_id)
+    ids = []
+    for value in request.GET.get("ids", "").split(",")[:MAX_STATUS_IDS]:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue  # a stale or mangled id: not this album's, so nothing to say
+    photos = Photo.objects.filter(album=album, pk__in=ids).only(
+        "id", "status", "status_reason", "album_id"
+    )
+    return JsonResponse({"photos": [_photo_payload(photo) for photo in photos]})

@@ -11,6 +11,11 @@ urlpatterns = [
     path("albums/<uuid:album_id>/delete/", views.album_delete, name="delete"),
     path("albums/<uuid:album_id>/grid/", views.album_grid, name="grid"),
     path("albums/<uuid:album_id>/uploads/", upload_views.upload_start, name="upload_start"),
+    path(
+        "albums/<uuid:album_id>/uploads/status/",
+        upload_views.upload_status,
+        name="upload_status",
+    ),
     path("albums/<uuid:album_id>/shares/", share_views.share_create, name="share_create"),
     path(
         "albums/<uuid:album_id>/shares/<int:link_id>/revoke/",

@@ -11,12 +11,17 @@
   const input = document.getElementById("file-input");
   const list = document.getElementById("upload-list");
   const startUrl = uploader.dataset.startUrl;
+  const statusUrl = uploader.dataset.statusUrl;
   const maxBytes = Number(uploader.dataset.maxBytes);
   const csrfToken = dropzone.querySelector("input[name=csrfmiddlewaretoken]").value;
   const PARALLEL = 3;
   const queue = [];
   let active = 0;
   let refreshTimer = null;
+  const watching = new Map(); // photo id → its upload row, until the photo settles
+  let pollTimer = null;
+  const POLL_MS = 2000;
+  const POLL_BATCH = 100; // the status URL answers for at most this many ids
 
   function formatBytes(n) {
     if (n < 1024) return n + " B";
@@ -49,6 +54,11 @@
         bar.value = 100;
         li.classList.add("upload-" + statusClass);
         state.textContent = text;
+      },
+      show(photo) {
+        li.className = "upload-item upload-" + photo.status;
+        state.textContent = photo.status_label + (photo.reason ? ": " + photo.reason : "");
+        if (photo.status === "failed" || photo.status === "rejected") state.setAttribute("role", "alert");
       },
       fail(message) {
         li.classList.add("upload-error");
@@ -129,7 +139,8 @@
       uploadOne(file, row)
         .then((photo) => {
           row.li.dataset.photoId = photo.id;
-          row.done(photo.status_label, photo.status);
+          row.show(photo);
+          if (!photo.settled) watch(photo.id, row);
           scheduleRefresh();
         })
         .catch((err) => row.fail(err.message))
@@ -152,19 +163,35 @@
     }, 300);
   }
 
-  // After each grid refresh, show every uploaded file's processing state in its row.
-  document.body.addEventListener("htmx:afterSettle", () => {
-    list.querySelectorAll("li[data-photo-id]").forEach((li) => {
-      const tile = document.getElementById("photo-" + li.dataset.photoId);
-      if (!tile) return;
-      const badge = tile.querySelector(".badge");
-      const reason = tile.querySelector(".tile-reason");
-      const state = li.querySelector(".upload-state");
-      li.className = "upload-item upload-" + tile.dataset.status;
-      state.textContent = (badge ? badge.textContent : tile.dataset.status) +
-        (reason ? ": " + reason.textContent : "");
-    });
-  });
+  // Each uploaded file's row follows its photo until it is ready, rejected or failed,
+  // whichever page of the album the photo is on.
+  function watch(id, row) {
+    watching.set(id, row);
+    if (!pollTimer) pollTimer = setTimeout(poll, POLL_MS);
+  }
+
+  async function poll() {
+    const ids = Array.from(watching.keys()).slice(0, POLL_BATCH);
+    try {
+      const response = await fetch(statusUrl + "?ids=" + ids.join(","), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (response.ok) {
+        const seen = new Set();
+        (await response.json()).photos.forEach((photo) => {
+          seen.add(photo.id);
+          const row = watching.get(photo.id);
+          if (row) row.show(photo);
+          if (photo.settled) watching.delete(photo.id);
+        });
+        ids.filter((id) => !seen.has(id)).forEach((id) => watching.delete(id)); // deleted
+      }
+    } catch (err) {
+      // Offline for a moment: the next poll tries again.
+    }
+    pollTimer = watching.size ? setTimeout(poll, POLL_MS) : null;
+  }
 
   input.addEventListener("change", () => { addFiles(input.files); input.value = ""; });
   ["dragenter", "dragover"].forEach((type) => dropzone.addEventListener(type, (e) => {

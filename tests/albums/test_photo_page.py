@@ -47,13 +47,18 @@ def test_labels_and_detected_text_each_have_their_section_and_search_link(
 
 
 def test_previous_and_next_follow_the_album_order(owner_client, album, make_photo):
+    """The album lists newest uploads first: previous is the newer photo, next the older."""
     first, middle, last = (make_photo(album) for _ in range(3))
     html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": middle.id})).content
     html = html.decode()
-    assert f'href="/photos/{first.id}/" rel="prev"' in html
-    assert f'href="/photos/{last.id}/" rel="next"' in html
-    first_page = owner_client.get(reverse("albums:photo", kwargs={"photo_id": first.id}))
-    assert 'rel="prev"' not in first_page.content.decode()
+    assert f'href="/photos/{last.id}/" rel="prev"' in html
+    assert f'href="/photos/{first.id}/" rel="next"' in html
+    newest = owner_client.get(reverse("albums:photo", kwargs={"photo_id": last.id}))
+    assert 'rel="prev"' not in newest.content.decode()
+    grid = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id})).content
+    grid = grid.decode()
+    assert grid.index(f"photo-{last.id}") < grid.index(f"photo-{middle.id}")
+    assert grid.index(f"photo-{middle.id}") < grid.index(f"photo-{first.id}")
 
 
 def test_original_downloads_as_an_attachment_never_as_a_page(owner_client, album, make_photo):

@@ -126,6 +126,12 @@ def test_near_a_place_across_the_date_line(owner_client, album, lat, lon, radius
     assert _search(owner_client, lat=lat, lon=lon, radius_km=radius_km) == expected
 
 
+@pytest.mark.parametrize("params", [{"q": "cat"}, {"text": "nowhere"}, {"camera": "leica"}])
+def test_a_search_that_finds_nothing_says_so(owner_client, library, params):
+    html = owner_client.get(reverse("albums:search"), params).content.decode()
+    assert "0 photos found" in html and "Nothing matches all of that" in html
+
+
 def test_search_by_album(owner_client, library):
     album_id = library["dogs_home"].album_id
     assert _search(owner_client, album=str(album_id)) == {"dogs.jpg", "scan.png"}

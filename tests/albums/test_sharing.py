@@ -93,9 +93,9 @@ def test_visitor_gets_renditions_but_not_originals(client, shared):
 
 
 def test_visitor_opens_a_photo_and_steps_through_only_what_is_shown(client, album, make_photo):
-    first = _ready(album, make_photo)
+    last = _ready(album, make_photo)  # the album lists newest first: this one comes last
     _ready(album, make_photo, moderation=Photo.Moderation.FLAGGED)  # between the two
-    last = _ready(album, make_photo)
+    first = _ready(album, make_photo)
     link = share_link_create(album=album, expires_in_days=None, allow_downloads=False)
 
     album_page = client.get(_url("shared", link)).content.decode()

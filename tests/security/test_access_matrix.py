@@ -30,6 +30,7 @@ TABLE = {
     "albums:delete": ("get", {"anonymous": LOGIN, "owner": 200, "*": 404}),
     "albums:grid": ("get", {"anonymous": LOGIN, "owner": 200, "*": 404}),
     "albums:upload_start": ("post", {"anonymous": LOGIN, "owner": 400, "*": 404}),
+    "albums:upload_status": ("get", {"anonymous": LOGIN, "owner": 200, "*": 404}),
     "albums:share_create": ("post", {"anonymous": LOGIN, "owner": 302, "*": 404}),
     "albums:share_revoke": ("post", {"anonymous": LOGIN, "owner": 302, "*": 404}),
     "albums:photo": ("get", {"anonymous": LOGIN, "other": 404, "*": 200}),

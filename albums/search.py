@@ -41,11 +41,7 @@ class SearchForm(forms.Form):
     lat = forms.FloatField(label="Near latitude", required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label="Near longitude", required=False, min_value=-180, max_value=180)
     radius_km = forms.FloatField(
-        label="Within km",
-        required=False,
-        min_value=0.01,
-        max_value=2000,
-        widget=forms.NumberInput(attrs={"placeholder": "10", "step": "any"}),
+        label="Within km (default 10)", required=False, min_value=0.01, max_value=2000
     )
 
     def __init__(self, *args, user, **kwargs):

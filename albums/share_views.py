@@ -11,7 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from albums import selectors, services
@@ -34,7 +35,7 @@ def share_create(request, album_id):
         messages.success(request, "Share link created. Anyone with it can see this album.")
     else:
         messages.error(request, "The share link was not created: " + form.errors.as_text())
-    return redirect("albums:detail", album_id=album.id)
+    return _back_to_sharing(album)
 
 
 @login_required
@@ -44,7 +45,12 @@ def share_revoke(request, album_id, link_id):
     link = get_object_or_404(ShareLink, pk=link_id, album=album)
     services.share_link_revoke(link=link)
     messages.success(request, "Share link revoked; it no longer works.")
-    return redirect("albums:detail", album_id=album.id)
+    return _back_to_sharing(album)
+
+
+def _back_to_sharing(album):
+    """The album page, scrolled to its share links (where the message is about)."""
+    return HttpResponseRedirect(reverse("albums:detail", kwargs={"album_id": album.id}) + "#share")
 
 
 def _active_link(token: str) -> ShareLink:

@@ -6,6 +6,7 @@ AWS_STORAGE_BUCKET_NAME, DRAMATIQ_BROKER_URL, LABEL_DETECTOR and friends; nothin
 code asks which of the two it is running in.
 """
 
+import operator
 from pathlib import Path
 
 import environ
@@ -233,6 +234,7 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[imagesite] "
+ACCOUNT_USER_DISPLAY = operator.attrgetter("email")  # people sign up with an email, not a name
 ACCOUNT_RATE_LIMITS = {  # allauth's own limits, kept on and made explicit
     # Per IP and per account; a site behind one shared IP (an office) may raise the IP part.
     "login": env("ACCOUNT_RATE_LIMIT_LOGIN", default="30/m/ip"),

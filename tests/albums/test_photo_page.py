@@ -27,8 +27,35 @@ def test_photo_page_shows_metadata_and_a_map_link(owner_client, album, make_phot
     html = html.decode()
     assert "NIKON COOLPIX P6000" in html
     assert "640 × 480" in html
-    assert "f/4.5" in html and "ISO 64" in html
+    assert "1/200 s · f/4.5 · ISO 64" in html
     assert "openstreetmap.org/?mlat=43.467448&amp;mlon=11.885126" in html
+
+
+@pytest.mark.parametrize(
+    "make,model,shown",
+    [
+        ("Canon", "Canon EOS 40D", "Canon EOS 40D"),
+        ("NIKON CORPORATION", "NIKON D70", "NIKON D70"),
+        ("EASTMAN KODAK COMPANY", "KODAK CX7530 ZOOM DIGITAL CAMERA", "KODAK CX7530 ZOOM"),
+        ("NIKON", "COOLPIX P6000", "NIKON COOLPIX P6000"),
+        ("Apple", "", "Apple"),
+    ],
+)
+def test_the_camera_reads_without_the_make_twice(
+    owner_client, album, make_photo, make, model, shown
+):
+    photo = make_photo(album, status=Photo.Status.READY, camera_make=make, camera_model=model)
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    assert f"<dt>Camera</dt><dd>{shown}".encode() in html
+
+
+@pytest.mark.parametrize(
+    "seconds,shown", [(0.00625, "1/160 s"), (1 / 75, "1/75 s"), (0.5, "0.5 s"), (2, "2 s")]
+)
+def test_exposure_reads_as_photographers_write_it(owner_client, album, make_photo, seconds, shown):
+    photo = make_photo(album, status=Photo.Status.READY, exposure_time=seconds)
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    assert f"<dt>Exposure</dt><dd>{shown}</dd>".encode() in html
 
 
 def test_labels_and_detected_text_each_have_their_section_and_search_link(

@@ -63,7 +63,7 @@ def test_owner_creates_a_link_from_the_album_page(owner_client, album):
     response = owner_client.post(
         reverse("albums:share_create", kwargs={"album_id": album.id}), {"expires_in_days": "3"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"].endswith("#share")
     link = ShareLink.objects.get(album=album)
     assert len(link.token) >= 40 and not link.allow_downloads
     assert timedelta(days=2.9) < link.expires_at - timezone.now() <= timedelta(days=3)

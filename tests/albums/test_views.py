@@ -135,6 +135,10 @@ def test_album_list_has_cover_and_count(owner_client, album, make_photo):
     assert reverse("albums:photo_rendition", kwargs={"photo_id": ready.id, "spec": "grid"}) in page
 
 
-def test_custom_404_page(owner_client):
+def test_custom_404_page(owner_client, client):
     response = owner_client.get("/albums/00000000-0000-0000-0000-000000000000/")
     assert response.status_code == 404
+    assert "Back to your albums" in response.content.decode()
+    client.logout()
+    visitor = client.get("/s/an-expired-link/").content.decode()
+    assert "may have expired or been revoked" in visitor and "your albums" not in visitor

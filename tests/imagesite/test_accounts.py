@@ -69,3 +69,18 @@ def test_failed_logins_are_rate_limited(client, user):
 def test_account_pages_use_the_site_layout(client):
     html = client.get(reverse("account_login")).content.decode()
     assert 'class="site-header"' in html and "css/site.css" in html
+
+
+def test_account_pages_link_each_other(client, user):
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    for name in ("account_email", "account_change_password"):
+        html = client.get(reverse(name)).content.decode()
+        assert f'href="{reverse("account_email")}"' in html
+        assert f'href="{reverse("account_change_password")}"' in html
+
+
+def test_signed_in_messages_name_the_email_not_the_generated_username(client, user):
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True
+    )
+    assert f"Successfully signed in as {user.email}" in response.content.decode()

@@ -104,7 +104,8 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
     """Replace the photo's labels with this detection's, in one transaction."""
     from processing.services import lock_photo, record_event
 
-    lock_photo(photo.pk)  # a concurrent run replaces these labels after this one commits
+    if not lock_photo(photo.pk):  # a concurrent run replaces these after this one commits
+        return  # deleted meanwhile
     rows = [(PhotoLabel.Kind.LABEL, lbl) for lbl in detection.labels]
     rows += [(PhotoLabel.Kind.MODERATION, lbl) for lbl in detection.moderation]
     names = {lbl.name[:100] for _, lbl in rows}

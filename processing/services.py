@@ -63,15 +63,17 @@ def _load(photo_id, *, failed_too: bool = False) -> Photo | None:
     return photo
 
 
-def lock_photo(photo_id) -> None:
+def lock_photo(photo_id) -> bool:
     """Inside a transaction: wait for, then hold, the photo's row lock until commit.
+    False when the photo is gone (deleted while a step ran): there is nothing to write.
 
     Steps of one photo run concurrently on different workers; taking this lock first
     serializes their writes to its derived rows (renditions, labels), and avoids the
     deadlock of two transactions upgrading the shared lock their foreign-key inserts take
     on the photo row. SQLite ignores it: its IMMEDIATE transactions already run one at a time.
     """
-    Photo.objects.select_for_update().filter(pk=photo_id).values_list("pk").first()
+    locked = Photo.objects.select_for_update().filter(pk=photo_id).values_list("pk")
+    return locked.first() is not None
 
 
 def photo_reject(*, photo_id, step: str, reason: str) -> None:
@@ -265,7 +267,8 @@ def photo_render_thumbnails(*, photo_id) -> None:
         for rendition in renditions:
             _store_rendition(photo, rendition)
     with transaction.atomic():
-        Photo.objects.filter(pk=photo_id).update(thumbnails_done=True)
+        if not Photo.objects.filter(pk=photo_id).update(thumbnails_done=True):
+            return  # deleted meanwhile
         record_event(photo_id=photo_id, step="thumbnails", outcome="done")
     _complete_if_done(photo_id)
 
@@ -286,7 +289,8 @@ def _store_rendition(photo: Photo, rendition) -> None:
         ext=ext,
     )
     with transaction.atomic():
-        lock_photo(photo.pk)
+        if not lock_photo(photo.pk):
+            return  # deleted meanwhile: a file saved now would belong to nobody
         previous = (
             Rendition.objects.filter(photo=photo, spec=rendition.name)
             .values_list("file", flat=True)

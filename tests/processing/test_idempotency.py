@@ -241,3 +241,34 @@ def test_reprocessing_a_replaced_original_replaces_its_renditions(photo, run_pip
     for rendition in Rendition.objects.filter(photo=photo):
         assert rendition.source_sha256 == photo.sha256
         assert rendition.width < rendition.height
+
+
+@pytest.mark.parametrize("step", ["thumbnails", "labels"])
+def test_a_photo_deleted_while_a_step_runs_leaves_no_files_and_no_error(photo, monkeypatch, step):
+    """The owner deletes the photo while its renditions are being made or its labels
+    detected: the step ends quietly and nothing of the photo stays in storage."""
+    from albums.services import photo_delete
+    from processing import labeling
+
+    assert photo_extract_metadata(photo_id=photo.id)
+    target, name = (
+        (services, "render_renditions")
+        if step == "thumbnails"
+        else (
+            labeling,
+            "detection_for_photo",
+        )
+    )
+    real = getattr(target, name)
+
+    def work_then_the_owner_deletes(*args, **kwargs):
+        result = real(*args, **kwargs)
+        photo_delete(photo=Photo.objects.get(pk=photo.pk))
+        return result
+
+    monkeypatch.setattr(target, name, work_then_the_owner_deletes)
+    (photo_render_thumbnails if step == "thumbnails" else photo_detect_labels)(photo_id=photo.id)
+
+    assert not Photo.objects.filter(pk=photo.pk).exists()
+    assert stored_renditions(photo) == set() and not default_storage.exists(photo.original.name)
+    assert not PhotoLabel.objects.filter(photo_id=photo.pk).exists()

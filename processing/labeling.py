@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from albums import storage as photo_storage
-from albums.models import Label, Photo, PhotoLabel
+from albums.models import Label, ModerationDecision, Photo, PhotoLabel
 from processing.detectors.base import Detection, DetectorImage
 from processing.detectors.rekognition import MAX_SIDE
 from processing.steps.decode import decode
@@ -139,7 +139,8 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
     flagged = any(m.confidence >= settings.MODERATION_THRESHOLD for m in detection.moderation)
     updates = {"labels_done": True, "labels_skipped": (detection.skipped or "")[:255]}
     Photo.objects.filter(pk=photo.pk).update(**updates)
-    if flagged:
+    # A moderator's decision stands: detecting the same content again does not undo it.
+    if flagged and not ModerationDecision.objects.filter(photo_id=photo.pk).exists():
         Photo.objects.filter(pk=photo.pk, moderation=Photo.Moderation.VISIBLE).update(
             moderation=Photo.Moderation.FLAGGED
         )

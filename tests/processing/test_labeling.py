@@ -1,5 +1,6 @@
-"""Label names that the database counts as one (MySQL's collations ignore case and accents)
-are saved as one label, never as an error that fails the photo."""
+"""Saving what a detector found: names the database counts as one (MySQL's collations
+ignore case and accents) are one label, never an error that fails the photo; moderation
+labels flag a photo unless a moderator has already decided about it."""
 
 import pytest
 
@@ -33,3 +34,25 @@ def test_names_differing_in_case_or_accents_save_and_stay_searchable(
     for params in ({"q": "stop"}, {"q": "caf"}, {"text": "stop"}, {"text": "caf"}):
         response = owner_client.get("/search/", params)
         assert [p.pk for p in response.context["photos"]] == [photo.pk], params
+
+
+def _racy(photo):
+    detection = Detection(moderation=[DetectedLabel("Explicit Nudity", 97.0)], source="test")
+    save_detection(photo=photo, detection=detection)
+    photo.refresh_from_db()
+    return photo.moderation
+
+
+def test_detected_moderation_labels_flag_the_photo(album, make_photo):
+    assert _racy(make_photo(album, status=Photo.Status.READY)) == Photo.Moderation.FLAGGED
+
+
+def test_a_moderators_approval_survives_detecting_labels_again(album, make_photo, make_user):
+    from albums.models import ModerationDecision
+    from albums.moderation import photo_moderate
+
+    photo = make_photo(album, status=Photo.Status.READY)
+    assert _racy(photo) == Photo.Moderation.FLAGGED
+    moderator = make_user("mod@example.com", is_staff=True)
+    photo_moderate(photo=photo, moderator=moderator, decision=ModerationDecision.Decision.APPROVE)
+    assert _racy(photo) == Photo.Moderation.VISIBLE  # reprocessing does not re-flag it

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from albums.names import fold
+
 
 class AlbumQuerySet(models.QuerySet):
     def owned_by(self, user):
@@ -172,9 +174,21 @@ class Label(models.Model):
     """A label name, shared across photos."""
 
     name = models.CharField(max_length=100, unique=True)
+    # The name as search compares it (albums.names.fold): SQLite's LIKE ignores the case of
+    # ASCII letters only, MySQL's collations ignore case and accents; this is the same on both.
+    folded = models.CharField(max_length=200, db_index=True, editable=False)
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.folded = fold(self.name)[:200]
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def named(cls, name: str) -> "Label":
+        """An unsaved label with its folded name filled in (for bulk_create)."""
+        return cls(name=name, folded=fold(name)[:200])
 
 
 class PhotoLabel(models.Model):

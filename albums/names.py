@@ -27,3 +27,10 @@ def clean_file_name(name: str) -> str:
         keep = ext if dot and len(ext) <= 10 else ""
         name = name[: MAX_NAME_LENGTH - len(keep) - 2] + "…" + ("." + keep if keep else "")
     return name
+
+
+def fold(text: str) -> str:
+    """A word as label search compares it: case and accents ignored ("CAFÉ" → "cafe",
+    "Straße" → "strasse"), the same on every database."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from albums.models import Album, Label, Photo, PhotoLabel
+from albums.names import fold
 
 KM_PER_DEGREE = 111.32
 MAX_LABELS_PER_TERM = 5000
@@ -80,15 +81,17 @@ def _terms(criteria: dict) -> list[Term]:
     """The label and text criteria, each resolved to label ids (a small query on Label).
 
     Resolving first lets the database see literal ids it can estimate and range over:
-    a prefix is a range on Label's unique name index; text (`LIKE '%words%'`) scans the
-    names, which are few next to the photos.
+    a prefix is a range on Label's folded-name index; text (`LIKE '%words%'`) scans the
+    names, which are few next to the photos. Both compare folded names (case and accents
+    ignored), so every database finds the same labels.
     """
     terms = []
     for word in (criteria.get("q") or "").split():
-        names = Label.objects.filter(name__istartswith=word)
+        names = Label.objects.filter(folded__istartswith=fold(word))
         terms.append(Term(PhotoLabel.Kind.LABEL, _ids(names)))
     if text := (criteria.get("text") or "").strip():
-        terms.append(Term(PhotoLabel.Kind.TEXT, _ids(Label.objects.filter(name__icontains=text))))
+        names = Label.objects.filter(folded__icontains=fold(text))
+        terms.append(Term(PhotoLabel.Kind.TEXT, _ids(names)))
     return terms
 
 

@@ -124,7 +124,7 @@ class Library:
         for i, word in enumerate(RARE_LABELS):
             tail.insert(i * (step + 1) + step // 2, word)
         names = names + tail
-        Label.objects.bulk_create([Label(name=n) for n in names + TEXT_LINES], batch_size=2000)
+        Label.objects.bulk_create([Label.named(n) for n in names + TEXT_LINES], batch_size=2000)
         ids = dict(Label.objects.values_list("name", "id"))
         self.label_names = names
         self.label_ids = [ids[n] for n in names]

@@ -92,7 +92,7 @@ def _label_ids(names: set[str]) -> dict[str, int]:
     and "Stop", or "Café" and "Cafe", as one name, and return the spelling stored first.
     A name not found as spelled is looked up on its own, by the database's equality.
     """
-    Label.objects.bulk_create([Label(name=n) for n in names], ignore_conflicts=True)
+    Label.objects.bulk_create([Label.named(n) for n in names], ignore_conflicts=True)
     ids = dict(Label.objects.filter(name__in=names).values_list("name", "id"))
     for name in names - ids.keys():
         ids[name] = Label.objects.get(name=name).pk

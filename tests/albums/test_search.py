@@ -44,7 +44,7 @@ def library(user, other_user, make_album):
         "beach": _photo(
             trip,
             "beach.jpg",
-            labels=["Beach", "Sea"],
+            labels=["Beach", "Sea", "Straße"],
             text=["HOTEL MIRAMAR"],
             camera_make="NIKON",
             camera_model="COOLPIX P6000",
@@ -56,13 +56,14 @@ def library(user, other_user, make_album):
             home,
             "dogs.jpg",
             labels=["Dogs", "Sofa"],
+            text=["CAFÉ DU MONDE"],
             camera_make="Apple",
             camera_model="iPhone 12",
             taken_at=datetime(2025, 1, 2, 18, tzinfo=UTC),
             latitude=51.5,
             longitude=-0.12,
         ),
-        "no_data": _photo(home, "scan.png", labels=["Document"]),
+        "no_data": _photo(home, "scan.png", labels=["Document", "église"]),
         "theirs": _photo(
             theirs,
             "theirs.jpg",
@@ -90,6 +91,12 @@ def _search(client, **params) -> set[str]:
         ({"q": "cat"}, set()),
         ({"text": "miramar"}, {"beach.jpg"}),  # detected text matches anywhere in a line
         ({"text": "hotel"}, {"beach.jpg"}),
+        # Case and accents are ignored on every database (SQLite's LIKE only knows ASCII).
+        ({"text": "café"}, {"dogs.jpg"}),
+        ({"text": "CAFE DU"}, {"dogs.jpg"}),
+        ({"q": "STRASSE"}, {"beach.jpg"}),
+        ({"q": "straße"}, {"beach.jpg"}),
+        ({"q": "ÉGLISE"}, {"scan.png"}),
         ({"camera": "canon"}, {"beach_dog.jpg"}),
         ({"camera": "coolpix"}, {"beach.jpg"}),
         ({"date_from": "2024-07-02"}, {"beach.jpg", "dogs.jpg"}),

@@ -44,6 +44,9 @@ def _delete_with_files(*, rows, photos) -> int:
     """
     from albums.models import Rendition
 
+    # Lock the photos first: a pipeline step writing a rendition holds the same row lock,
+    # so its file is either listed below or never written (processing.services).
+    list(photos.select_for_update().values_list("pk", flat=True))
     keys = [key for key in photos.values_list("original", flat=True) if key]
     keys += Rendition.objects.filter(photo__in=photos.values("pk")).values_list("file", flat=True)
     count = photos.count()
@@ -121,7 +124,7 @@ def photo_start_upload(
     if photo_storage.uses_presigned_uploads(default_storage):
         post = photo_storage.presigned_post(
             storage=default_storage,
-            key=photo.original.name,
+            key=_upload_key(photo),  # never the original: see photo_confirm_upload
             content_type=signed_type,
             max_bytes=settings.MAX_UPLOAD_BYTES,
             expires_in=settings.PRESIGNED_POST_EXPIRES,
@@ -150,20 +153,77 @@ def photo_receive_upload(*, photo: Photo, uploaded_file) -> Photo:
     return photo_confirm_upload(photo=photo)
 
 
+def _upload_key(photo: Photo) -> str:
+    """S3 transport: where the browser POSTs this photo's bytes (not its original)."""
+    return photo_storage.upload_key(
+        owner_id=photo.owner_id, photo_id=photo.id, file_name=photo.original_name
+    )
+
+
+def _size_refused(photo: Photo, size: int) -> UploadRefused | None:
+    if 0 < size <= settings.MAX_UPLOAD_BYTES:
+        return None
+    return UploadRefused(
+        f"“{photo.original_name}” is {size:,} bytes; uploads must be between 1 byte and "
+        f"{settings.MAX_UPLOAD_BYTES:,} bytes."
+    )
+
+
+def _upload_move_to_original(*, photo: Photo) -> None:
+    """S3 transport: copy the POSTed object to the photo's original key, then delete it.
+
+    The POST policy stays valid for more POSTs until it expires, so the browser writes only
+    the upload key; the original is a server-side copy of exactly the version read here
+    (CopySourceIfMatch), and later POSTs change nothing anyone reads. An original that is
+    already there was put by the site (imports, S3 events) or copied by a confirm that
+    stopped before it finished: it is kept, and the upload object removed.
+    """
+    storage = default_storage
+    key = _upload_key(photo)
+    staged = photo_storage.stored_object(storage=storage, key=key)
+    if storage.exists(photo.original.name):
+        if staged is not None:
+            photo_storage.delete_quietly(storage=storage, keys=[key])
+        return
+    if staged is None:
+        raise UploadRefused(f"“{photo.original_name}” never arrived in storage; try again.")
+    if refused := _size_refused(photo, staged.size):
+        photo_storage.delete_quietly(storage=storage, keys=[key])
+        raise refused
+    copied = photo_storage.copy_if_unchanged(
+        storage=storage, source=staged, source_key=key, key=photo.original.name
+    )
+    if not copied:
+        raise UploadRefused(
+            f"“{photo.original_name}” changed while it was being confirmed; try again."
+        )
+    photo_storage.delete_quietly(storage=storage, keys=[key])
+
+
 def photo_confirm_upload(*, photo: Photo) -> Photo:
-    """The bytes are in storage: check them, queue the photo, start the pipeline."""
+    """The bytes are in storage: check them, queue the photo, start the pipeline.
+
+    The photo's row is locked meanwhile, so two confirms at once copy the upload once.
+    """
     if photo.status != Photo.Status.UPLOADING:
         return photo  # confirming twice is harmless
-    size = photo_storage.stored_size(storage=default_storage, key=photo.original.name)
-    if size is None:
-        raise UploadRefused(f"“{photo.original_name}” never arrived in storage; try again.")
-    if size > settings.MAX_UPLOAD_BYTES or size == 0:
-        photo_storage.delete_quietly(storage=default_storage, keys=[photo.original.name])
-        raise UploadRefused(
-            f"“{photo.original_name}” is {size:,} bytes; uploads must be between 1 byte and "
-            f"{settings.MAX_UPLOAD_BYTES:,} bytes."
-        )
     with transaction.atomic():
+        locked = (
+            Photo.objects.select_for_update()
+            .filter(pk=photo.pk, status=Photo.Status.UPLOADING)
+            .first()
+        )
+        if locked is None:  # another confirm got there first
+            photo.refresh_from_db()
+            return photo
+        if photo_storage.uses_presigned_uploads(default_storage):
+            _upload_move_to_original(photo=locked)
+        size = photo_storage.stored_size(storage=default_storage, key=locked.original.name)
+        if size is None:
+            raise UploadRefused(f"“{photo.original_name}” never arrived in storage; try again.")
+        if refused := _size_refused(photo, size):
+            photo_storage.delete_quietly(storage=default_storage, keys=[locked.original.name])
+            raise refused
         updated = Photo.objects.filter(pk=photo.pk, status=Photo.Status.UPLOADING).update(
             status=Photo.Status.QUEUED, size=size, queued_at=timezone.now()
         )
@@ -177,11 +237,16 @@ def uploads_cleanup_unconfirmed(*, older_than: timedelta, dry_run: bool = False)
     """Remove photos whose upload never completed, and any bytes that did arrive."""
     cutoff = timezone.now() - older_than
     stale = Photo.objects.filter(status=Photo.Status.UPLOADING, created_at__lt=cutoff)
+    presigned = photo_storage.uses_presigned_uploads(default_storage)
     count = 0
-    for photo in stale.only("id", "original").iterator(chunk_size=500):
+    upload_keys = []
+    for photo in stale.only("id", "original", "owner", "original_name").iterator(chunk_size=500):
         count += 1
         if not dry_run:
+            if presigned:  # what the browser POSTed, if it did, is under the upload key
+                upload_keys.append(_upload_key(photo))
             photo_delete(photo=photo)
+    photo_storage.delete_quietly(storage=default_storage, keys=upload_keys)
     return count
 
 

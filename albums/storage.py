@@ -10,6 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from botocore.exceptions import ClientError
 from django.core.files.storage import Storage, default_storage
 from django.utils.http import content_disposition_header
 
@@ -36,6 +37,17 @@ def original_key(*, owner_id: int, photo_id: uuid.UUID, file_name: str) -> str:
     """originals/<user>/<uuid>.<ext>: the user's file name never reaches the key."""
     ext = _extension(file_name)
     return f"originals/{owner_id}/{photo_id.hex}" + (f".{ext}" if ext else "")
+
+
+def upload_key(*, owner_id: int, photo_id: uuid.UUID, file_name: str) -> str:
+    """uploads/<user>/<uuid>.<ext>: where the browser's presigned POST puts the bytes.
+
+    A POST policy admits any number of POSTs until it expires, so the browser never writes
+    the original itself: confirming copies the object from here to `original_key`, and
+    whatever is POSTed afterwards lands here, where nothing reads it.
+    """
+    ext = _extension(file_name)
+    return f"uploads/{owner_id}/{photo_id.hex}" + (f".{ext}" if ext else "")
 
 
 def rendition_key(*, owner_id: int, photo_id: uuid.UUID, spec: str, sha256: str, ext: str) -> str:
@@ -98,6 +110,48 @@ def stored_size(*, storage: Storage, key: str) -> int | None:
     if not key or not storage.exists(key):
         return None
     return storage.size(key)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    etag: str
+    version_id: str | None  # only on versioned buckets
+
+
+_MISSING = ("404", "NoSuchKey", "NotFound")
+
+
+def stored_object(*, storage: Storage, key: str) -> StoredObject | None:
+    """S3: one HEAD for the object's size and version; None when there is no such object."""
+    try:
+        head = _s3_client(storage).head_object(Bucket=storage.bucket_name, Key=key)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in _MISSING:
+            return None
+        raise
+    return StoredObject(
+        size=head["ContentLength"], etag=head["ETag"], version_id=head.get("VersionId")
+    )
+
+
+def copy_if_unchanged(*, storage: Storage, source: StoredObject, source_key: str, key: str) -> bool:
+    """S3: server-side copy of exactly the version that was read (its ETag, and its version
+    id on a versioned bucket); False when it was replaced or removed meanwhile. With no
+    ETag known (an event that carried none) whatever is there is copied."""
+    copy_source = {"Bucket": storage.bucket_name, "Key": source_key}
+    if source.version_id and source.version_id != "null":
+        copy_source["VersionId"] = source.version_id
+    extra = {"CopySourceIfMatch": source.etag} if source.etag else {}
+    try:
+        _s3_client(storage).copy_object(
+            Bucket=storage.bucket_name, Key=key, CopySource=copy_source, **extra
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("PreconditionFailed", "412", *_MISSING):
+            return False
+        raise
+    return True
 
 
 def download_url(*, storage: Storage, key: str, file_name: str, content_type: str) -> str | None:

@@ -182,19 +182,12 @@ def _record(*, obj: S3Object, owner, path: IncomingPath) -> IngestedObject:
 
 def _copy_to_original(*, storage: Storage, obj: S3Object, key: str) -> bool:
     """Server-side copy of the announced version; False when it is no longer there."""
-    extra = {"CopySourceIfMatch": f'"{obj.etag}"'} if obj.etag else {}
-    try:
-        storage.connection.meta.client.copy_object(
-            Bucket=storage.bucket_name,
-            Key=key,
-            CopySource={"Bucket": obj.bucket, "Key": obj.key},
-            **extra,
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("PreconditionFailed", "NoSuchKey", "404", "412"):
-            return False
-        raise
-    return True
+    announced = photo_storage.StoredObject(
+        size=obj.size or 0, etag=f'"{obj.etag}"' if obj.etag else "", version_id=None
+    )
+    return photo_storage.copy_if_unchanged(
+        storage=storage, source=announced, source_key=obj.key, key=key
+    )
 
 
 def _delete_incoming(*, storage: Storage, obj: S3Object) -> None:

@@ -108,6 +108,34 @@ def s3_storage(moto_endpoint, settings):
     client.delete_bucket(Bucket=bucket)
 
 
+@pytest.fixture
+def s3_copy_preconditions(s3_storage):
+    """S3's CopySourceIfMatch, which moto ignores, on the site's own S3 client: a copy whose
+    source no longer has the ETag the request names fails with 412 PreconditionFailed."""
+    from botocore.exceptions import ClientError
+    from django.core.files.storage import default_storage
+
+    def check(params, **kwargs):
+        expected = params.get("CopySourceIfMatch")
+        if expected is None:
+            return
+        source = params["CopySource"]
+        try:
+            head = s3_storage.client.head_object(Bucket=source["Bucket"], Key=source["Key"])
+        except ClientError:
+            return  # S3 answers NoSuchKey for a missing source; moto does too
+        if head["ETag"].strip('"') != expected.strip('"'):
+            error = {"Code": "PreconditionFailed", "Message": "At least one of the "
+                     "pre-conditions you specified did not hold"}  # fmt: skip
+            raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 412}},
+                              "CopyObject")  # fmt: skip
+
+    events = default_storage.connection.meta.client.meta.events
+    events.register("provide-client-params.s3.CopyObject", check, unique_id="copy-if-match")
+    yield
+    events.unregister("provide-client-params.s3.CopyObject", unique_id="copy-if-match")
+
+
 @dataclass(frozen=True)
 class SqsQueue:
     client: object  # a boto3 SQS client talking to the moto server over HTTP

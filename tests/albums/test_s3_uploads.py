@@ -5,14 +5,17 @@ moto does not enforce POST policies, so the policy itself is decoded and checked
 """
 
 import base64
+import hashlib
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dramatiq
 import pytest
 import urllib3
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from albums.models import Photo
 from albums.names import clean_file_name
@@ -77,7 +80,7 @@ def test_start_signs_a_policy_for_exactly_one_generated_key(
     assert body["url"].startswith(f"{s3_storage.endpoint}/{s3_storage.bucket}")
     fields = body["fields"]
     key = fields["key"]
-    assert re.fullmatch(rf"originals/{user.pk}/[0-9a-f]{{32}}\.jpg", key), key
+    assert re.fullmatch(rf"uploads/{user.pk}/[0-9a-f]{{32}}\.jpg", key), key
     for fragment in ("..", "etc", "passwd", "<", "script", " "):
         assert fragment not in key
 
@@ -101,7 +104,8 @@ def test_start_signs_a_policy_for_exactly_one_generated_key(
 
     photo = Photo.objects.get(pk=body["photo"]["id"])
     assert photo.status == Photo.Status.UPLOADING
-    assert photo.original.name == key
+    assert photo.original.name == f"originals/{user.pk}/{photo.id.hex}.jpg"  # never signed
+    assert key == f"uploads/{user.pk}/{photo.id.hex}.jpg"
     assert photo.original_name == clean_file_name(hostile_name)  # kept for display only
 
 
@@ -162,7 +166,8 @@ def test_browser_posts_to_the_bucket_then_confirm_queues_the_photo(
     assert photo.status == Photo.Status.QUEUED
     assert photo.size == len(data)
     assert photo.queued_at is not None
-    assert s3_storage.read(key) == data
+    assert s3_storage.read(photo.original.name) == data
+    assert s3_storage.keys() == [photo.original.name], "the uploaded object was moved"
     assert len(callbacks) == 1
     messages = [dramatiq.Message.decode(raw) for raw in broker.queues["metadata"].queue]
     expected = [("extract_metadata", [str(photo.pk)])]
@@ -191,7 +196,7 @@ def test_confirm_without_the_object_is_refused(
         response = confirm(owner_client, body["photo"]["id"])
 
     assert response.status_code == 400
-    assert "“lost.jpg” never arrived" in response.json()["error"]
+    assert response.json()["error"] == "“lost.jpg” never arrived in storage; try again."
     assert Photo.objects.get(pk=body["photo"]["id"]).status == Photo.Status.UPLOADING
     assert sent_to_pipeline(broker) == 0
 
@@ -214,6 +219,161 @@ def test_confirm_of_an_oversized_object_deletes_it(
     assert photo.status == Photo.Status.UPLOADING
     assert photo.size is None
     assert sent_to_pipeline(broker) == 0
+
+
+# --- The policy outlives the confirm -----------------------------------------------------
+
+
+def browser_upload(s3_storage, client, album, path):
+    """Start an upload and POST the file to the bucket as the browser does; the answer."""
+    data = path.read_bytes()
+    body = start_upload(client, album, name=path.name, size=len(data)).json()
+    sent = post_to_bucket(
+        body["url"], body["fields"], file_name=path.name, data=data, content_type="image/jpeg"
+    )
+    assert sent.status in (200, 201, 204), sent.data
+    return body
+
+
+def test_posting_again_after_confirm_does_not_change_the_original(
+    s3_storage, owner_client, album, django_capture_on_commit_callbacks
+):
+    confirmed = corpus_file("good", "Canon_40D.jpg").read_bytes()
+    body = browser_upload(s3_storage, owner_client, album, corpus_file("good", "Canon_40D.jpg"))
+    with django_capture_on_commit_callbacks(execute=False):  # the pipeline's checks aside
+        assert confirm(owner_client, body["photo"]["id"]).status_code == 200
+    photo = Photo.objects.get(pk=body["photo"]["id"])
+
+    # The policy is still valid: the same fields take other bytes.
+    swapped = b"\xff\xd8\xff\xe0 not what was checked"
+    sent = post_to_bucket(
+        body["url"], body["fields"], file_name="x.jpg", data=swapped, content_type="image/jpeg"
+    )
+    assert sent.status in (200, 201, 204), sent.data
+
+    stored = s3_storage.read(photo.original.name)
+    assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(confirmed).hexdigest()
+    response = owner_client.get(reverse("albums:photo_original", kwargs={"photo_id": photo.id}))
+    assert response.status_code == 302
+    downloaded = urllib3.PoolManager().request("GET", response["Location"], redirect=False)
+    assert downloaded.status == 200
+    assert downloaded.data == confirmed
+    # What came later sits under the upload key, which nothing reads and cleanup removes.
+    assert s3_storage.read(body["fields"]["key"]) == swapped
+    assert confirm(owner_client, photo.id).json()["photo"]["status"] == "queued"
+    assert s3_storage.read(photo.original.name) == confirmed
+
+
+def test_confirm_moves_the_upload_and_leaves_nothing_under_uploads(
+    s3_storage, owner_client, album, django_capture_on_commit_callbacks
+):
+    body = browser_upload(s3_storage, owner_client, album, corpus_file("good", "Canon_40D.jpg"))
+    assert s3_storage.keys() == [body["fields"]["key"]]
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert confirm(owner_client, body["photo"]["id"]).status_code == 200
+
+    photo = Photo.objects.get(pk=body["photo"]["id"])
+    assert s3_storage.keys() == [photo.original.name]
+    assert not any(key.startswith("uploads/") for key in s3_storage.keys())
+    head = s3_storage.client.head_object(Bucket=s3_storage.bucket, Key=photo.original.name)
+    assert head["ContentType"] == "image/jpeg"
+
+
+def test_a_confirm_that_stopped_after_the_copy_is_finished_by_the_next(
+    s3_storage, owner_client, album, broker, django_capture_on_commit_callbacks
+):
+    confirmed = corpus_file("good", "Canon_40D.jpg").read_bytes()
+    body = browser_upload(s3_storage, owner_client, album, corpus_file("good", "Canon_40D.jpg"))
+    photo = Photo.objects.get(pk=body["photo"]["id"])
+    upload_key = body["fields"]["key"]
+    # The first confirm copied, then died before deleting the upload or queueing the photo;
+    # meanwhile the browser POSTed other bytes.
+    s3_storage.client.copy_object(
+        Bucket=s3_storage.bucket,
+        Key=photo.original.name,
+        CopySource={"Bucket": s3_storage.bucket, "Key": upload_key},
+    )
+    s3_storage.put(upload_key, b"\xff\xd8 something else")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(owner_client, photo.id)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["photo"]["status"] == "queued"
+    assert s3_storage.keys() == [photo.original.name]
+    assert s3_storage.read(photo.original.name) == confirmed
+    assert Photo.objects.get(pk=photo.pk).size == len(confirmed)
+    assert sent_to_pipeline(broker) == 1
+
+
+def test_an_upload_replaced_while_being_confirmed_is_not_copied(
+    s3_storage,
+    s3_copy_preconditions,
+    owner_client,
+    album,
+    broker,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from albums import storage as photo_storage
+
+    body = browser_upload(s3_storage, owner_client, album, corpus_file("good", "Canon_40D.jpg"))
+    upload_key = body["fields"]["key"]
+    replacement = corpus_file("good", "Canon_40D.jpg").read_bytes() + b"trailing bytes"
+    read_object = photo_storage.stored_object
+
+    def read_then_replaced(*, storage, key):
+        found = read_object(storage=storage, key=key)
+        if key == upload_key and found is not None:  # a POST lands between HEAD and copy
+            s3_storage.put(upload_key, replacement)
+        return found
+
+    monkeypatch.setattr(photo_storage, "stored_object", read_then_replaced)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(owner_client, body["photo"]["id"])
+
+    assert response.status_code == 400
+    assert "“Canon_40D.jpg” changed while it was being confirmed" in response.json()["error"]
+    photo = Photo.objects.get(pk=body["photo"]["id"])
+    assert photo.status == Photo.Status.UPLOADING
+    assert s3_storage.keys() == [upload_key], "nothing was copied"
+    assert sent_to_pipeline(broker) == 0
+
+    monkeypatch.setattr(photo_storage, "stored_object", read_object)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert confirm(owner_client, photo.id).status_code == 200
+    assert s3_storage.read(photo.original.name) == replacement  # the bytes the pipeline checks
+    assert sent_to_pipeline(broker) == 1
+
+
+def test_cleanup_removes_what_stale_uploads_left_under_uploads(
+    s3_storage, owner_client, album, django_capture_on_commit_callbacks
+):
+    def started(name):
+        body = start_upload(owner_client, album, name=name, size=10).json()
+        return Photo.objects.get(pk=body["photo"]["id"]), body["fields"]["key"]
+
+    posted_old, posted_old_key = started("posted-never-confirmed.jpg")
+    s3_storage.put(posted_old_key, b"\xff\xd8 half a jpeg")
+    copied_old, copied_old_key = started("copied-then-the-confirm-died.jpg")
+    s3_storage.put(copied_old_key, b"\xff\xd8 a jpeg")
+    s3_storage.put(copied_old.original.name, b"\xff\xd8 a jpeg")
+    recent, recent_key = started("still-uploading.jpg")
+    s3_storage.put(recent_key, b"\xff\xd8 in flight")
+    Photo.objects.filter(pk__in=[posted_old.pk, copied_old.pk]).update(
+        created_at=timezone.now() - timedelta(hours=2)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("cleanup_uploads", "--older-than-hours", "1", "--dry-run", stdout=None)
+    assert len(s3_storage.keys()) == 4
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("cleanup_uploads", "--older-than-hours", "1", stdout=None)
+
+    assert list(Photo.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert s3_storage.keys() == [recent_key]
 
 
 # --- Other people ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ RESOURCELESS_ACTIONS = {
     "rekognition:DetectModerationLabels",
     "rekognition:DetectText",
 }
-PHOTO_PREFIXES = ("/originals/*", "/renditions/*", "/incoming/*")
+PHOTO_PREFIXES = ("/originals/*", "/renditions/*", "/incoming/*", "/uploads/*")
 
 
 @pytest.fixture(scope="module")

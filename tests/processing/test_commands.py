@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from albums.models import Album, Photo
 from processing import pipeline
+from processing.imports import wait_until_settled
 from tests.conftest import corpus_file
 from tests.processing.conftest import expected
 
@@ -89,6 +90,10 @@ def test_an_import_that_stops_waiting_says_so_and_fails(user, folder, embedded_w
     )
     assert error is not None, out
     assert "Gave up waiting with" in str(error) and "resend_stale" in str(error)
+    # Let the worker finish before the fixture stops it: a message cut off mid-step would
+    # stay unfinished in the shared in-process broker and stall the next test's join.
+    ids = list(Photo.objects.values_list("pk", flat=True))
+    assert wait_until_settled(ids, timeout=60)
 
 
 def test_import_for_an_unknown_user_says_so(user, folder, embedded_worker):

@@ -140,7 +140,7 @@ def photo_search(*, user, criteria: dict, photos=None) -> "SearchResults":
     """
     photos = (photos if photos is not None else Photo.objects.all()).filter(owner=user)
     if terms := _terms(criteria):
-        return SearchResults(_by_labels(user, criteria, terms), photos)
+        return SearchResults(_by_labels(user, criteria, terms), photos, read_once=len(terms) > 1)
     matching = (
         Photo.objects.filter(owner=user)
         .exclude(status=Photo.Status.UPLOADING)
@@ -224,20 +224,36 @@ class SearchResults:
 
     `rows` is an ordered queryset of photo ids; a slice runs it with LIMIT/OFFSET, then
     fetches those photos by primary key (one more query, plus the caller's prefetches).
+
+    With `read_once` (several label terms: grouping every photo's entries is a scan of all
+    of them, whether for a count or for a page), a capped count reads the ids themselves, in
+    order, and serves every page within them: one scan instead of two. Otherwise a count is
+    a COUNT, and a page reads only its own ids, which stops early on an index in order.
     """
 
-    def __init__(self, rows, photos):
+    def __init__(self, rows, photos, *, read_once: bool = False):
         self.rows = rows
         self.photos = photos
+        self.read_once = read_once
+        self._head: list | None = None  # the first ids, in order, once a capped count ran
+        self._complete = False  # True when _head holds every match
 
     def count_upto(self, limit: int | None = None) -> int:
-        rows = self.rows.order_by()
-        return (rows[:limit] if limit is not None else rows).count()
+        if limit is None or not self.read_once:
+            rows = self.rows.order_by()
+            return (rows[:limit] if limit is not None else rows).count()
+        self._head = list(self.rows[:limit])
+        self._complete = len(self._head) < limit
+        return len(self._head)
 
     def __getitem__(self, item: slice) -> list[Photo]:
         if not isinstance(item, slice):
             raise TypeError("search results are read a page (a slice) at a time")
-        ids = list(self.rows[item])
+        head = self._head
+        if head is not None and (self._complete or (item.stop or 0) <= len(head)):
+            ids = head[item]
+        else:
+            ids = list(self.rows[item])
         if not ids:
             return []
         found = self.photos.in_bulk(ids)

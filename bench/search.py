@@ -41,8 +41,9 @@ The table shows milliseconds per size, the number of results, and the growth rat
 t(largest)/t(smallest) per query and overall (the ratio of the summed medians, and the
 geometric mean of the per-query ratios). The target is a ratio below 3 for 100 times
 the photos. A second table splits the time at the smallest and largest size into the
-exact count and the first page, and what a count capped at 1,000 costs (the search page
-stops counting at 1,000, so the first table already includes the cap). ``--explain``
+exact count and the first page, and the count capped at 1,000 that the search page runs
+(with several label terms it reads the ids up to the cap instead and serves its pages from
+them; the first table already includes the cap either way). ``--explain``
 prints MariaDB's EXPLAIN of each query's count and page SQL at the largest size.
 
 The database is dropped at the end unless ``--keep`` is given (it is recreated from

@@ -85,7 +85,7 @@ def median_ms(fn, runs: int) -> float:
 
 
 def time_parts(user, criteria: dict, runs: int) -> tuple[float, float, float]:
-    """The exact count, the first page alone, and a count capped at COUNT_CAP (+1 row)."""
+    """The exact count, the first page alone, and the capped count (COUNT_CAP + 1 rows)."""
     from django.conf import settings
 
     from albums.search import photo_search

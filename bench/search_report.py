@@ -46,10 +46,11 @@ def print_results(names, results, sizes, runs: int) -> bool:
 
 def print_parts(names, parts, first: int, last: int) -> None:
     print(
-        f"\nwhere the time goes (median ms): the exact count, the first page alone, and for "
-        f"comparison a count capped at {COUNT_CAP:,}\n(SELECT COUNT(*) FROM (… LIMIT "
-        f"{COUNT_CAP + 1}), which the search page does not do); 'capped ratio' = "
-        f"(page + capped) at {last:,} / at {first:,}"
+        f"\nwhere the time goes (median ms): the exact count, the first page alone, and the "
+        f"count capped at {COUNT_CAP:,} that the search page runs\n(SELECT COUNT(*) FROM (… "
+        f"LIMIT {COUNT_CAP + 1}); with several label terms it reads the ids up to the cap "
+        f"instead, and serves its pages from them);\n'capped ratio' = (page + capped) at "
+        f"{last:,} / at {first:,}"
     )
     sizes = (first, last)
     header = f"{'query':28}" + "".join(

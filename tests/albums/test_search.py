@@ -191,9 +191,9 @@ def test_search_page_query_count(owner_client, library, user, make_album, extra)
         _photo(album, f"bulk{i}.jpg", labels=["Dog"])
     with CaptureQueriesContext(connection) as ctx:
         owner_client.get(reverse("albums:search"), {"q": "dog beach", "has_location": "on"})
-    # session, user, album choices, the label ids of "dog" and of "beach", the capped count,
-    # the page's photo ids, those photos, their grid renditions
-    assert len(ctx.captured_queries) == 9
+    # session, user, album choices, the label ids of "dog" and of "beach", the matching ids
+    # up to the cap (the count, and the page's ids), those photos, their grid renditions
+    assert len(ctx.captured_queries) == 8
 
 
 def test_huge_result_sets_say_more_than_the_cap(
@@ -210,6 +210,27 @@ def test_huge_result_sets_say_more_than_the_cap(
     assert "More than 3 photos found" in html
     assert "Page 1<" in html and "Page 1 of" not in html
     assert 'href="?q=dog&amp;page=2"' in html
+
+
+@pytest.mark.parametrize("cap", [3, 1000])
+@pytest.mark.parametrize("q", ["dogs", "dog", "dog dogs"])
+def test_pages_follow_each_other_in_order(
+    owner_client, user, make_album, settings, monkeypatch, cap, q
+):
+    """Every page lists the next photos, once each. A capped count (3: four ids read)
+    pages through what it read; nobody pages past a thousand, they narrow the search."""
+    from albums import views
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", cap)
+    settings.ALBUM_PAGE_SIZE = 2
+    album = make_album(user, title="Pages")
+    for day in range(1, 6):
+        _photo(
+            album, f"{day}.jpg", labels=["Dog", "Dogs"], taken_at=datetime(2024, 1, day, tzinfo=UTC)
+        )
+    pages = [_ordered(owner_client, q=q, page=n) for n in (1, 2, 3)]
+    last = ["1.jpg"] if cap == 1000 else ["3.jpg", "2.jpg"]  # page 3 of 2 is the last page
+    assert pages == [["5.jpg", "4.jpg"], ["3.jpg", "2.jpg"], last]
 
 
 def _ordered(client, **params) -> list[str]:

@@ -4,6 +4,8 @@ The compose-spec JSON schema is not vendored (tens of kB, and not shipped by any
 project installs); these checks cover what a typo or a missed queue would break.
 """
 
+import json
+import re
 import shlex
 
 import pytest
@@ -134,4 +136,9 @@ def test_the_bucket_is_made_private_by_a_one_shot(services):
     bucket = services["web"]["environment"]["AWS_STORAGE_BUCKET_NAME"]
     assert f"mc mb --ignore-existing local/{bucket}" in script
     assert f"mc anonymous set none local/{bucket}" in script
+    # Staged browser uploads expire, as the AWS bucket's lifecycle rule has them.
+    rules = json.loads(re.search(r"echo '(.*?)' \| mc ilm import", script).group(1))
+    assert f"| mc ilm import local/{bucket}" in script
+    assert {"ID": "expire-uploads", "Status": "Enabled", "Filter": {"Prefix": "uploads/"},
+            "Expiration": {"Days": 1}} in rules["Rules"]  # fmt: skip
     assert services["create-bucket"]["restart"] == "no"

@@ -33,6 +33,7 @@ def _photo_payload(photo) -> dict:
         "status_label": photo.get_status_display(),
         "reason": photo.status_reason,
         "settled": photo.is_settled,
+        "duplicate": photo.duplicate_of_id is not None,
         "url": reverse("albums:photo", kwargs={"photo_id": photo.id}),
     }
 
@@ -107,6 +108,6 @@ def upload_status(request, album_id):
         except ValueError:
             continue  # a stale or mangled id: not this album's, so nothing to say
     photos = Photo.objects.filter(album=album, pk__in=ids).only(
-        "id", "status", "status_reason", "album_id"
+        "id", "status", "status_reason", "album_id", "duplicate_of_id"
     )
     return JsonResponse({"photos": [_photo_payload(photo) for photo in photos]})

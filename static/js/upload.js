@@ -57,7 +57,8 @@
       },
       show(photo) {
         li.className = "upload-item upload-" + photo.status;
-        state.textContent = photo.status_label + (photo.reason ? ": " + photo.reason : "");
+        state.textContent = photo.status_label + (photo.reason ? ": " + photo.reason : "") +
+          (photo.duplicate ? " · already in your library (marked Duplicate)" : "");
         if (photo.status === "failed" || photo.status === "rejected") state.setAttribute("role", "alert");
       },
       fail(message) {

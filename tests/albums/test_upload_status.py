@@ -36,6 +36,7 @@ def test_each_photo_says_its_state_and_reason_wherever_it_is_paged(
         "status_label": "Rejected",
         "reason": "The file is not an image.",
         "settled": True,
+        "duplicate": False,
         "url": None,
     }
     assert rows[str(queued.id)]["status"] == "queued" and not rows[str(queued.id)]["settled"]
@@ -53,3 +54,10 @@ def test_the_album_page_tells_the_script_where_to_ask(owner_client, album):
     html = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id})).content
     url = reverse("albums:upload_status", kwargs={"album_id": album.id})
     assert f'data-status-url="{url}"' in html.decode()
+
+
+def test_a_duplicate_says_so(owner_client, album, make_photo):
+    first = make_photo(album, status=Photo.Status.READY)
+    copy = make_photo(album, status=Photo.Status.READY, duplicate_of=first)
+    rows = _status(owner_client, album, first.id, copy.id)
+    assert rows[str(copy.id)]["duplicate"] and not rows[str(first.id)]["duplicate"]

@@ -40,16 +40,27 @@ def _delete_with_files(*, rows, photos) -> int:
     stored files (originals and renditions) of `photos`, the photos going with them.
 
     Every delete of something that holds photos comes through here (the site, the admin,
-    commands), so no file outlives its row.
+    commands), so no file outlives its row. On S3 that includes what a browser may have
+    POSTed for a photo still uploading (its upload key).
     """
     from albums.models import Rendition
 
     # Lock the photos first: a pipeline step writing a rendition holds the same row lock,
     # so its file is either listed below or never written (processing.services).
-    list(photos.select_for_update().values_list("pk", flat=True))
-    keys = [key for key in photos.values_list("original", flat=True) if key]
+    rows_of_photos = photos.select_for_update().values_list(
+        "id", "owner_id", "original", "original_name", "status"
+    )
+    staged = photo_storage.uses_presigned_uploads(default_storage)
+    keys = []
+    for photo_id, owner_id, original, name, status in rows_of_photos:
+        if original:
+            keys.append(original)
+        if staged and status == Photo.Status.UPLOADING:
+            keys.append(
+                photo_storage.upload_key(owner_id=owner_id, photo_id=photo_id, file_name=name)
+            )
+    count = len(rows_of_photos)
     keys += Rendition.objects.filter(photo__in=photos.values("pk")).values_list("file", flat=True)
-    count = photos.count()
     rows.delete()
     storage = default_storage
     transaction.on_commit(lambda: photo_storage.delete_quietly(storage=storage, keys=keys))
@@ -169,8 +180,9 @@ def _size_refused(photo: Photo, size: int) -> UploadRefused | None:
     )
 
 
-def _upload_move_to_original(*, photo: Photo) -> None:
-    """S3 transport: copy the POSTed object to the photo's original key, then delete it.
+def _upload_move_to_original(*, photo: Photo) -> int:
+    """S3 transport: copy the POSTed object to the photo's original key, then delete it;
+    the original's size.
 
     The POST policy stays valid for more POSTs until it expires, so the browser writes only
     the upload key; the original is a server-side copy of exactly the version read here
@@ -181,10 +193,10 @@ def _upload_move_to_original(*, photo: Photo) -> None:
     storage = default_storage
     key = _upload_key(photo)
     staged = photo_storage.stored_object(storage=storage, key=key)
-    if storage.exists(photo.original.name):
+    if (size := photo_storage.stored_size(storage=storage, key=photo.original.name)) is not None:
         if staged is not None:
             photo_storage.delete_quietly(storage=storage, keys=[key])
-        return
+        return size
     if staged is None:
         raise UploadRefused(f"“{photo.original_name}” never arrived in storage; try again.")
     if refused := _size_refused(photo, staged.size):
@@ -198,6 +210,7 @@ def _upload_move_to_original(*, photo: Photo) -> None:
             f"“{photo.original_name}” changed while it was being confirmed; try again."
         )
     photo_storage.delete_quietly(storage=storage, keys=[key])
+    return staged.size
 
 
 def photo_confirm_upload(*, photo: Photo) -> Photo:
@@ -217,8 +230,9 @@ def photo_confirm_upload(*, photo: Photo) -> Photo:
             photo.refresh_from_db()
             return photo
         if photo_storage.uses_presigned_uploads(default_storage):
-            _upload_move_to_original(photo=locked)
-        size = photo_storage.stored_size(storage=default_storage, key=locked.original.name)
+            size = _upload_move_to_original(photo=locked)
+        else:
+            size = photo_storage.stored_size(storage=default_storage, key=locked.original.name)
         if size is None:
             raise UploadRefused(f"“{photo.original_name}” never arrived in storage; try again.")
         if refused := _size_refused(photo, size):
@@ -237,16 +251,11 @@ def uploads_cleanup_unconfirmed(*, older_than: timedelta, dry_run: bool = False)
     """Remove photos whose upload never completed, and any bytes that did arrive."""
     cutoff = timezone.now() - older_than
     stale = Photo.objects.filter(status=Photo.Status.UPLOADING, created_at__lt=cutoff)
-    presigned = photo_storage.uses_presigned_uploads(default_storage)
     count = 0
-    upload_keys = []
-    for photo in stale.only("id", "original", "owner", "original_name").iterator(chunk_size=500):
+    for photo in stale.only("id").iterator(chunk_size=500):
         count += 1
         if not dry_run:
-            if presigned:  # what the browser POSTed, if it did, is under the upload key
-                upload_keys.append(_upload_key(photo))
-            photo_delete(photo=photo)
-    photo_storage.delete_quietly(storage=default_storage, keys=upload_keys)
+            photo_delete(photo=photo)  # with its upload key, where the browser POSTed
     return count
 
 

@@ -7,6 +7,7 @@ class AlbumsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Here, not at the top: albums.moderation imports models, which need the app registry.
         from albums.moderation import ensure_moderators_group
 
         # Permissions exist only after migrate; keep the group's set in step with them.

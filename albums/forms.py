@@ -2,6 +2,7 @@ from django import forms
 
 from albums.models import Album
 from albums.names import clean_file_name
+from processing.steps import formats
 
 
 class AlbumForm(forms.ModelForm):
@@ -15,6 +16,21 @@ class AlbumForm(forms.ModelForm):
         error_messages = {"title": {"required": "Give the album a title."}}
 
 
+class AlbumEditForm(AlbumForm):
+    """The album's settings page: also the order its photos are shown in."""
+
+    class Meta(AlbumForm.Meta):
+        fields = ["title", "description", "sort"]
+        labels = {"sort": "Order of photos"}
+        help_texts = {
+            "sort": "Custom order: select photos on the album page and choose “Move to start”.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sort"].required = False  # left out: the order stays as it is
+
+
 class FileNameField(forms.CharField):
     """A user's file name, cleaned (controls, NULs, paths, bidi marks) instead of refused."""
 
@@ -26,7 +42,9 @@ class FileNameField(forms.CharField):
 
 
 class UploadStartForm(forms.Form):
-    """What the browser says about a file before sending it."""
+    """What the browser says about a file before sending it (processing.intake decides)."""
+
+    ACCEPT = formats.ACCEPT  # the file picker's `accept`: the supported formats' table
 
     name = FileNameField(max_length=1000)
     size = forms.IntegerField(min_value=0, required=False)

@@ -1,59 +1,56 @@
 """Photo bytes, for the people allowed to see them.
 
-Nothing in storage is public. Locally the site streams files after checking the owner;
-on S3 it answers with a short-lived presigned URL. Originals always download as
-attachments with the detected type and `nosniff`, so user content is never rendered as
-a page of this site.
+Nothing in storage is public. Owners and share visitors are served by the same two
+functions here, `rendition_response` and `original_response`, which hand the checked
+request to the storage: it streams the file, or answers with a short-lived presigned URL.
+Originals always download as attachments with the detected type and `nosniff`, so user
+content is never rendered as a page of this site.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from albums import selectors
-from albums import storage as photo_storage
-from albums.models import Rendition
+from albums.models import Photo, Rendition
+from albums.storage import get_photo_storage
+
+RENDITION_MAX_AGE = 3600  # renditions never change under a name (a new file, a new key)
 
 
-def _private(response, max_age: int = 300):
-    response["Cache-Control"] = f"private, max-age={max_age}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def rendition_response(*, photo: Photo, spec: str, max_age: int) -> HttpResponse:
+    """One of the photo's renditions, for someone already allowed to see the photo."""
+    item = get_object_or_404(Rendition, photo=photo, spec=spec)
+    return get_photo_storage().file_response(
+        key=item.file.name, content_type=item.mime_type, max_age=max_age
+    )
+
+
+def original_response(*, photo: Photo, download_name: str) -> HttpResponse:
+    """The original as an attachment named `download_name`, never cached."""
+    if not photo.original or photo.status == Photo.Status.UPLOADING:
+        raise Http404
+    return get_photo_storage().file_response(
+        key=photo.original.name,
+        content_type=photo.mime_type or "application/octet-stream",
+        download_name=download_name,
+        max_age=0,
+    )
 
 
 @login_required
 @require_GET
 def rendition(request, photo_id, spec):
-    photo = selectors.photo_for_user(user=request.user, photo_id=photo_id)
-    item = get_object_or_404(Rendition, photo=photo, spec=spec)
-    if photo_storage.uses_presigned_uploads(default_storage):
-        return _private(HttpResponseRedirect(default_storage.url(item.file.name)), 60)
-    response = FileResponse(default_storage.open(item.file.name, "rb"), content_type=item.mime_type)
-    return _private(response, 3600)
+    photo = selectors.photo_rendition_for_user(user=request.user, photo_id=photo_id)
+    # The owner's own photos may be kept; a moderator's view of the queue lasts only while
+    # the photo is in it and they are a moderator.
+    own = photo.owner_id == request.user.id
+    return rendition_response(photo=photo, spec=spec, max_age=RENDITION_MAX_AGE * own)
 
 
 @login_required
 @require_GET
 def original(request, photo_id):
-    photo = selectors.photo_for_user(user=request.user, photo_id=photo_id)
-    if not photo.original or photo.status == photo.Status.UPLOADING:
-        raise Http404
-    content_type = photo.mime_type or "application/octet-stream"
-    url = photo_storage.download_url(
-        storage=default_storage,
-        key=photo.original.name,
-        file_name=photo.original_name,
-        content_type=content_type,
-    )
-    if url:
-        return _private(HttpResponseRedirect(url), 0)
-    response = FileResponse(
-        default_storage.open(photo.original.name, "rb"),
-        as_attachment=True,
-        filename=photo.original_name,
-        content_type=content_type,
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return _private(response, 0)
+    photo = selectors.photo_original_for_user(user=request.user, photo_id=photo_id)
+    return original_response(photo=photo, download_name=photo.original_name)

@@ -6,7 +6,9 @@ Models hold data and queries; writes with side effects live in services.py.
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from albums.names import fold
@@ -18,12 +20,26 @@ class AlbumQuerySet(models.QuerySet):
 
 
 class Album(models.Model):
+    """A collection of its owner's photos: a photo can be in several albums, or none."""
+
+    class Sort(models.TextChoices):
+        ADDED = "added", "Recently added first"
+        TAKEN_DESC = "taken_desc", "Date taken, newest first"
+        TAKEN_ASC = "taken_asc", "Date taken, oldest first"
+        CUSTOM = "custom", "Custom order"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums"
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)
+    photos = models.ManyToManyField("Photo", through="AlbumPhoto", related_name="albums")
+    # Chosen by the owner; without one, the first photo in the album's order is shown.
+    cover = models.ForeignKey(
+        "Photo", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sort = models.CharField(max_length=16, choices=Sort.choices, default=Sort.ADDED)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -37,18 +53,71 @@ class Album(models.Model):
         return self.title
 
 
+class AlbumPhoto(models.Model):
+    """A photo's place in an album. Removing it from the album deletes only this row."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="memberships")
+    photo = models.ForeignKey("Photo", on_delete=models.CASCADE, related_name="memberships")
+    added_at = models.DateTimeField(default=timezone.now)
+    # The album's custom order (Album.Sort.CUSTOM), ascending; new members go last.
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["album", "photo"], name="albumphoto_once_per_album")
+        ]
+        indexes = [
+            models.Index(fields=["album", "-added_at"]),
+            models.Index(fields=["album", "position"]),
+        ]
+
+    def __str__(self):
+        return f"{self.photo_id} in {self.album_id}"
+
+
+# Permissions, not `is_staff`, decide what anyone sees of other people's photos. Only staff
+# are asked (moderators work in the admin, so they are staff): an ordinary user costs no
+# permission queries.
+REVIEW_PERMISSION = "albums.view_flaggedphoto"  # the moderators group has it
+ORIGINAL_PERMISSION = "albums.view_original"  # originals and what they say (GPS, camera)
+
+
+def may(user, permission: str) -> bool:
+    return bool(user.is_authenticated and user.is_staff and user.has_perm(permission))
+
+
 class PhotoQuerySet(models.QuerySet):
+    def alive(self):
+        """Not in the trash."""
+        return self.filter(trashed_at__isnull=True)
+
+    def in_trash(self):
+        return self.filter(trashed_at__isnull=False)
+
     def visible_to(self, user):
-        """Photos a user may see: their own; everybody's if a moderator."""
+        """Photos a user may see, none in the trash: their own; a moderator also the review
+        queue's (flagged, or hidden by a decision that may be revisited); a superuser every
+        photo."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(owner=user)
+        if user.is_superuser and user.is_active:
+            return self.alive()
+        if may(user, REVIEW_PERMISSION):
+            in_review = (Photo.Moderation.FLAGGED, Photo.Moderation.HIDDEN)
+            return self.alive().filter(Q(owner=user) | Q(moderation__in=in_review))
+        return self.alive().filter(owner=user)
+
+    def originals_visible_to(self, user):
+        """Photos whose original file and metadata a user may see: their own, and with
+        `albums.view_original` those of the photos they may see."""
+        if may(user, ORIGINAL_PERMISSION):
+            return self.visible_to(user)
+        return self.filter(owner=user) if user.is_authenticated else self.none()
 
     def shown_publicly(self):
-        """Photos safe for anyone but the owner: processed and not flagged or hidden."""
-        return self.filter(status=Photo.Status.READY, moderation=Photo.Moderation.VISIBLE)
+        """Photos safe for anyone but the owner: processed, not flagged or hidden, not in
+        the trash."""
+        return self.alive().filter(status=Photo.Status.READY, moderation=Photo.Moderation.VISIBLE)
 
 
 class Photo(models.Model):
@@ -68,7 +137,7 @@ class Photo(models.Model):
     SETTLED = (Status.READY, Status.REJECTED, Status.FAILED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="photos")
+    # A photo is its owner's, in their library; albums hold it through AlbumPhoto.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos"
     )
@@ -93,14 +162,10 @@ class Photo(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+    # In the trash since then: hidden everywhere, restorable until settings.TRASH_DAYS pass.
+    trashed_at = models.DateTimeField(null=True, blank=True)
 
-    # Pipeline bookkeeping: each step sets its flag; the last one marks the photo ready.
-    metadata_done = models.BooleanField(default=False)
-    thumbnails_done = models.BooleanField(default=False)
-    labels_done = models.BooleanField(default=False)
-    labels_skipped = models.CharField(max_length=255, blank=True)
-    failed_step = models.CharField(max_length=32, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    # Where the photo stands in each pipeline step: processing.models.PhotoStep.
 
     # Metadata, written by the metadata step.
     format = models.CharField(max_length=16, blank=True)
@@ -127,7 +192,7 @@ class Photo(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["album", "created_at"]),
+            models.Index(fields=["owner", "trashed_at"]),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "queued_at"]),
             models.Index(fields=["owner", "sha256"]),
@@ -139,9 +204,14 @@ class Photo(models.Model):
             # Search by camera: substring matches scan this narrow index, not the rows.
             models.Index(fields=["owner", "camera_make", "camera_model", "status"]),
         ]
+        permissions = [("view_original", "Can view other people's originals and their metadata")]
 
     def __str__(self):
         return self.original_name
+
+    def metadata_visible_to(self, user) -> bool:
+        """Whether `user` may see this photo's original and what it says (place, camera)."""
+        return self.owner_id == user.id or may(user, ORIGINAL_PERMISSION)
 
     @property
     def is_settled(self) -> bool:
@@ -198,13 +268,15 @@ class PhotoLabel(models.Model):
     created_at): search reads a user's photos with a label straight off one index, in
     the order results are shown, without touching a photo row (albums/search.py). Photo
     owner and created_at never change; taken_at is copied by whatever writes it (the
-    metadata step) and by `save()`/`for_photo()` when a row is made.
+    metadata step), in_trash by the trash's services, and all by `save()`/`for_photo()`
+    when a row is made.
     """
 
     class Kind(models.TextChoices):
         LABEL = "label", "Label"
         MODERATION = "moderation", "Moderation"
         TEXT = "text", "Detected text"
+        PLACE = "place", "Place"  # a name of where the photo was taken: town, region, country
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_labels")
     label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="photo_labels")
@@ -218,6 +290,7 @@ class PhotoLabel(models.Model):
     )
     taken_at = models.DateTimeField(null=True, blank=True)
     photo_created_at = models.DateTimeField()
+    in_trash = models.BooleanField(default=False)  # the photo's trashed_at is set
 
     class Meta:
         constraints = [
@@ -231,9 +304,17 @@ class PhotoLabel(models.Model):
             # Search: one user's photos with these labels, newest taken first, as the
             # search page lists them (the same order as Photo's search index).
             models.Index(
-                fields=["owner", "kind", "label", "-taken_at", "-photo_created_at", "photo"],
-                name="photolabel_search",
-            ),
+                fields=[
+                    "owner",
+                    "in_trash",
+                    "kind",
+                    "label",
+                    "-taken_at",
+                    "-photo_created_at",
+                    "photo",
+                ],
+                name="photolabel_search_alive",
+            ),  # fmt: skip
         ]
 
     def __str__(self):
@@ -255,7 +336,32 @@ class PhotoLabel(models.Model):
             "owner_id": photo.owner_id,
             "taken_at": photo.taken_at,
             "photo_created_at": photo.created_at,
+            "in_trash": photo.trashed_at is not None,
         }
+
+
+FRACTION = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
+class PhotoFace(models.Model):
+    """A face found in a photo: its box as fractions of the image (0–1, so it fits any
+    rendition) and the detector's confidence. Counted on the photo page; kept for later use.
+    Replaced as a whole each time faces are looked for again."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="faces")
+    left = models.FloatField(validators=FRACTION)  # fractions of the image's width …
+    top = models.FloatField(validators=FRACTION)  # … and height, from its top-left corner
+    width = models.FloatField(validators=FRACTION)
+    height = models.FloatField(validators=FRACTION)
+    confidence = models.FloatField()  # 0–100
+    source = models.CharField(max_length=32)  # the detector: "local"
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["left", "top"]
+
+    def __str__(self):
+        return f"face at {self.left:.2f}, {self.top:.2f} ({self.confidence:.0f}%)"
 
 
 class ProcessingEvent(models.Model):

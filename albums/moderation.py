@@ -1,5 +1,6 @@
 """Moderation decisions: every one recorded with who and when."""
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,7 +47,6 @@ MODERATOR_PERMISSIONS = (
 
 def ensure_moderators_group(**kwargs) -> None:
     """The `moderators` group with just what moderation needs (run after every migrate)."""
-    from django.contrib.auth.models import Group, Permission
 
     group, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
     permissions = Permission.objects.filter(

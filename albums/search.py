@@ -7,16 +7,24 @@ from datetime import datetime, time
 from functools import reduce
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, FloatField, Q, When
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from albums.models import Album, Label, Photo, PhotoLabel
+from albums.models import Album, AlbumPhoto, Label, Photo, PhotoLabel
 from albums.names import fold
 
 KM_PER_DEGREE = 111.32
-MAX_LABELS_PER_TERM = 5000
+# The bound on one search's cost: each label word is a range on Label's index, then an IN
+# list on PhotoLabel's; several words group every matching entry. So at most MAX_TERMS words
+# (repeats count once), each of at least MIN_PREFIX letters, each standing for at most
+# MAX_LABELS_PER_TERM labels: MAX_TERMS × MAX_LABELS_PER_TERM ids, twice in the SQL, well
+# under SQLite's 32,766 variables.
+MAX_TERMS = 6
+MIN_PREFIX = 2
+MAX_LABELS_PER_TERM = 1000
 SEARCH_ORDER = ("-taken_at", "-created_at", "id")  # Photo's; PhotoLabel has copies
 
 
@@ -28,6 +36,12 @@ class SearchForm(forms.Form):
         help_text="Every word must match the start of a label: “dog beach”.",
     )
     text = forms.CharField(label="Text in the photo", required=False, max_length=100)
+    place = forms.CharField(
+        label="Place",
+        required=False,
+        max_length=100,
+        help_text="A town, region or country the photo was taken in: “Arezzo”, “Tuscany”.",
+    )
     camera = forms.CharField(label="Camera", required=False, max_length=100)
     date_from = forms.DateField(
         label="Taken from", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -48,6 +62,43 @@ class SearchForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["album"].queryset = Album.objects.owned_by(user).order_by("title")
+        self.notes: list[str] = []  # what the search left out, in words for the page
+        # No place box when place names are never found (the text box stays: text may come
+        # with Rekognition's labels); the page's hint names what the active analyses find.
+        if settings.PLACES_DETECTOR == "off":
+            del self.fields["place"]
+
+    def clean_q(self):
+        return self._bounded_words(self.cleaned_data.get("q") or "", what="label words")
+
+    def clean_camera(self):
+        return self._bounded_words(self.cleaned_data.get("camera") or "", what="camera words")
+
+    def clean_text(self):
+        text = (self.cleaned_data.get("text") or "").strip()
+        if text and len(fold(text)) < MIN_PREFIX:
+            raise forms.ValidationError(f"Give at least {MIN_PREFIX} letters of the text.")
+        return text
+
+    def _bounded_words(self, value: str, *, what: str) -> str:
+        """Each word once (ignoring case and accents), at least MIN_PREFIX letters, and no
+        more than MAX_TERMS of them: the rest are left out, and the page says which."""
+        first_of: dict[str, str] = {}
+        for word in value.split():
+            first_of.setdefault(fold(word), word)
+        words = list(first_of.values())
+        short = [word for word in words if len(fold(word)) < MIN_PREFIX]
+        if short:
+            raise forms.ValidationError(
+                f"Each of the {what} needs at least {MIN_PREFIX} letters: "
+                + ", ".join(f"“{word}”" for word in short)
+                + "."
+            )
+        if len(words) > MAX_TERMS:
+            left_out = ", ".join(f"“{word}”" for word in words[MAX_TERMS:])
+            self.notes.append(f"Searched for the first {MAX_TERMS} {what}; left out: {left_out}.")
+            words = words[:MAX_TERMS]
+        return " ".join(words)
 
     def clean(self):
         data = super().clean()
@@ -77,7 +128,7 @@ class Term:
     label_ids: tuple[int, ...]
 
 
-def _terms(criteria: dict) -> list[Term]:
+def _terms(criteria: dict, notes: list[str]) -> list[Term]:
     """The label and text criteria, each resolved to label ids (a small query on Label).
 
     Resolving first lets the database see literal ids it can estimate and range over:
@@ -86,17 +137,27 @@ def _terms(criteria: dict) -> list[Term]:
     ignored), so every database finds the same labels.
     """
     terms = []
-    for word in (criteria.get("q") or "").split():
-        names = Label.objects.filter(folded__istartswith=fold(word))
-        terms.append(Term(PhotoLabel.Kind.LABEL, _ids(names)))
+    words = (criteria.get("q") or "").split()[:MAX_TERMS]  # the form bounds them already
+    for word in dict.fromkeys(fold(word) for word in words):
+        names = Label.objects.filter(folded__istartswith=word)
+        terms.append(Term(PhotoLabel.Kind.LABEL, _ids(names, word, notes)))
     if text := (criteria.get("text") or "").strip():
         names = Label.objects.filter(folded__icontains=fold(text))
-        terms.append(Term(PhotoLabel.Kind.TEXT, _ids(names)))
+        terms.append(Term(PhotoLabel.Kind.TEXT, _ids(names, text, notes)))
+    if place := (criteria.get("place") or "").strip():
+        names = Label.objects.filter(folded__istartswith=fold(place))
+        terms.append(Term(PhotoLabel.Kind.PLACE, _ids(names, place, notes)))
     return terms
 
 
-def _ids(labels) -> tuple[int, ...]:
-    return tuple(labels.order_by("id").values_list("id", flat=True)[:MAX_LABELS_PER_TERM])
+def _ids(labels, word: str, notes: list[str]) -> tuple[int, ...]:
+    ids = tuple(labels.order_by("id").values_list("id", flat=True)[: MAX_LABELS_PER_TERM + 1])
+    if len(ids) > MAX_LABELS_PER_TERM:
+        notes.append(
+            f"“{word}” matches more than {MAX_LABELS_PER_TERM:,} labels, so only "
+            f"{MAX_LABELS_PER_TERM:,} of them were searched: type more of the word."
+        )
+    return ids[:MAX_LABELS_PER_TERM]
 
 
 def _has(term: Term, prefix: str = "") -> Q:
@@ -106,12 +167,13 @@ def _has(term: Term, prefix: str = "") -> Q:
 def _photo_filters(criteria: dict, prefix: str = "") -> Q:
     """Camera, album and place criteria on Photo (`prefix` "photo__" from PhotoLabel)."""
     q = Q()
-    for word in (criteria.get("camera") or "").split():
+    for word in (criteria.get("camera") or "").split()[:MAX_TERMS]:
         q &= Q(**{f"{prefix}camera_make__icontains": word}) | Q(
             **{f"{prefix}camera_model__icontains": word}
         )
     if criteria.get("album"):
-        q &= Q(**{f"{prefix}album": criteria["album"]})
+        in_album = AlbumPhoto.objects.filter(album=criteria["album"]).values("photo_id")
+        q &= Q(**{"photo_id__in" if prefix else "pk__in": in_album})
     if criteria.get("has_location"):
         q &= Q(**{f"{prefix}latitude__isnull": False, f"{prefix}longitude__isnull": False})
     return q
@@ -138,11 +200,14 @@ def photo_search(*, user, criteria: dict, photos=None) -> "SearchResults":
     prefetches). With labels or text among the criteria the search runs on PhotoLabel's
     copies of owner and sort position (one index, in result order), else on Photo.
     """
-    photos = (photos if photos is not None else Photo.objects.all()).filter(owner=user)
-    if terms := _terms(criteria):
-        return SearchResults(_by_labels(user, criteria, terms), photos, read_once=len(terms) > 1)
+    photos = (photos if photos is not None else Photo.objects.all()).alive().filter(owner=user)
+    notes: list[str] = []
+    if terms := _terms(criteria, notes):
+        rows = _by_labels(user, criteria, terms)
+        return SearchResults(rows, photos, read_once=len(terms) > 1, notes=notes)
     matching = (
-        Photo.objects.filter(owner=user)
+        Photo.objects.alive()
+        .filter(owner=user)
         .exclude(status=Photo.Status.UPLOADING)
         .filter(_date_filters(criteria), _photo_filters(criteria))
     )
@@ -163,7 +228,7 @@ def _by_labels(user, criteria: dict, terms: list[Term]):
     """
     if any(not term.label_ids for term in terms):
         return PhotoLabel.objects.none().values_list("photo_id", flat=True)
-    postings = PhotoLabel.objects.filter(owner=user).filter(
+    postings = PhotoLabel.objects.filter(owner=user, in_trash=False).filter(
         _date_filters(criteria), _photo_filters(criteria, prefix="photo__")
     )
     if criteria.get("lat") is not None and criteria.get("lon") is not None:
@@ -231,10 +296,11 @@ class SearchResults:
     a COUNT, and a page reads only its own ids, which stops early on an index in order.
     """
 
-    def __init__(self, rows, photos, *, read_once: bool = False):
+    def __init__(self, rows, photos, *, read_once: bool = False, notes: list[str] | None = None):
         self.rows = rows
         self.photos = photos
         self.read_once = read_once
+        self.notes = notes or []  # what was left out of the search (too many labels)
         self._head: list | None = None  # the first ids, in order, once a capped count ran
         self._complete = False  # True when _head holds every match
 

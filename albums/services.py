@@ -1,25 +1,18 @@
 """Writes: every change to albums and photos that has a side effect goes through here."""
 
 import logging
-from dataclasses import dataclass, field
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from albums import storage as photo_storage
-from albums.models import Album, Photo
-from albums.names import clean_file_name
-from processing.pipeline import pipeline_start
+from albums.models import Album, AlbumPhoto, Photo, PhotoLabel, Rendition, ShareLink
+from albums.storage import get_photo_storage
 
 logger = logging.getLogger(__name__)
-
-
-class UploadRefused(Exception):
-    """An upload the site will not take, with a message for the person uploading."""
-
 
 # --- Albums ------------------------------------------------------------------------------
 
@@ -28,10 +21,11 @@ def album_create(*, owner, title: str, description: str = "") -> Album:
     return Album.objects.create(owner=owner, title=title.strip(), description=description)
 
 
-def album_update(*, album: Album, title: str, description: str) -> Album:
+def album_update(*, album: Album, title: str, description: str, sort: str | None = None) -> Album:
     album.title = title.strip()
     album.description = description
-    album.save(update_fields=["title", "description", "updated_at"])
+    album.sort = sort or album.sort
+    album.save(update_fields=["title", "description", "sort", "updated_at"])
     return album
 
 
@@ -40,46 +34,33 @@ def _delete_with_files(*, rows, photos) -> int:
     stored files (originals and renditions) of `photos`, the photos going with them.
 
     Every delete of something that holds photos comes through here (the site, the admin,
-    commands), so no file outlives its row. On S3 that includes what a browser may have
-    POSTed for a photo still uploading (its upload key).
+    commands), so no file outlives its row. That includes what a browser may have staged
+    for a photo still uploading (a presigned POST's key, where the storage has one).
     """
-    from albums.models import Rendition
-
     # Lock the photos first: a pipeline step writing a rendition holds the same row lock,
     # so its file is either listed below or never written (processing.services).
-    rows_of_photos = photos.select_for_update().values_list(
-        "id", "owner_id", "original", "original_name", "status"
-    )
-    staged = photo_storage.uses_presigned_uploads(default_storage)
+    rows_of_photos = photos.select_for_update().values_list("id", "original", "status")
+    storage = get_photo_storage()
     keys = []
-    for photo_id, owner_id, original, name, status in rows_of_photos:
-        if original:
-            keys.append(original)
-        if staged and status == Photo.Status.UPLOADING:
-            keys.append(
-                photo_storage.upload_key(owner_id=owner_id, photo_id=photo_id, file_name=name)
-            )
+    for photo_id, original, status in rows_of_photos:
+        keys.append(original)
+        if status == Photo.Status.UPLOADING:
+            keys.append(storage.staging_key(photo_id=photo_id))
     count = len(rows_of_photos)
     keys += Rendition.objects.filter(photo__in=photos.values("pk")).values_list("file", flat=True)
     rows.delete()
-    storage = default_storage
-    transaction.on_commit(lambda: photo_storage.delete_quietly(storage=storage, keys=keys))
+    transaction.on_commit(lambda: storage.delete(keys))
     return count
 
 
-@transaction.atomic
-def album_delete(*, album: Album) -> int:
-    """Delete an album and its photos; their stored files go once the delete commits."""
-    return albums_delete(albums=Album.objects.filter(pk=album.pk))
-
-
-@transaction.atomic
-def albums_delete(*, albums) -> int:
-    return _delete_with_files(rows=albums, photos=Photo.objects.filter(album__in=albums))
+def album_delete(*, album: Album) -> None:
+    """Delete an album: its photos stay in the library (and in their other albums)."""
+    Album.objects.filter(pk=album.pk).delete()
 
 
 @transaction.atomic
 def photo_delete(*, photo: Photo) -> None:
+    """Delete a photo for good, with its files (the site's own delete is photos_trash)."""
     photos_delete(photos=Photo.objects.filter(pk=photo.pk))
 
 
@@ -94,157 +75,104 @@ def users_delete(*, users) -> int:
     return _delete_with_files(rows=users, photos=Photo.objects.filter(owner__in=users))
 
 
-# --- Uploads -----------------------------------------------------------------------------
+# --- Albums as collections ---------------------------------------------------------------
+# `photos` is a queryset of the album owner's photos: views scope it to the signed-in user.
 
 
-@dataclass(frozen=True)
-class UploadTicket:
-    """What the browser needs to send one file: where, how, and what to call after."""
-
-    photo: Photo
-    transport: str  # "s3" or "local"
-    url: str
-    fields: dict[str, str] = field(default_factory=dict)
-    conditions: list = field(default_factory=list)
-
-
-def photo_start_upload(
-    *, album: Album, user, file_name: str, size: int | None, content_type: str
-) -> UploadTicket:
-    """Create the photo row (`uploading`) and say how its bytes should travel."""
-    from django.urls import reverse
-
-    file_name = clean_file_name(file_name)
-    if size is not None and size <= 0:
-        raise UploadRefused(f"“{file_name}” is empty.")
-    if size is not None and size > settings.MAX_UPLOAD_BYTES:
-        raise UploadRefused(
-            f"“{file_name}” is {size / 1e6:,.1f} MB; the limit is "
-            f"{settings.MAX_UPLOAD_BYTES / 1e6:,.0f} MB."
+@transaction.atomic
+def album_add_photos(*, album: Album, photos) -> int:
+    """Add photos to an album, after those already in it; the count of photos added."""
+    Album.objects.select_for_update().filter(pk=album.pk).first()  # one adder at a time
+    present = AlbumPhoto.objects.filter(album=album)
+    new = photos.filter(owner_id=album.owner_id).exclude(pk__in=present.values("photo_id"))
+    last = present.aggregate(last=Max("position"))["last"] or 0
+    now = timezone.now()
+    rows = [
+        AlbumPhoto(album=album, photo_id=photo_id, added_at=now, position=last + number)
+        for number, photo_id in enumerate(
+            new.order_by("created_at", "id").values_list("pk", flat=True), 1
         )
-    signed_type = photo_storage.upload_content_type(claimed=content_type, file_name=file_name)
-    if signed_type is None:
-        raise UploadRefused(f"“{file_name}” is not an image file.")
-
-    photo = Photo(album=album, owner=user, original_name=file_name, claimed_type=signed_type)
-    photo.original.name = photo_storage.original_key(
-        owner_id=user.pk, photo_id=photo.id, file_name=file_name
-    )
-    photo.save()
-
-    if photo_storage.uses_presigned_uploads(default_storage):
-        post = photo_storage.presigned_post(
-            storage=default_storage,
-            key=_upload_key(photo),  # never the original: see photo_confirm_upload
-            content_type=signed_type,
-            max_bytes=settings.MAX_UPLOAD_BYTES,
-            expires_in=settings.PRESIGNED_POST_EXPIRES,
-        )
-        return UploadTicket(
-            photo=photo,
-            transport="s3",
-            url=post.url,
-            fields=post.fields,
-            conditions=post.conditions,
-        )
-    url = reverse("albums:photo_upload", kwargs={"photo_id": photo.id})
-    return UploadTicket(photo=photo, transport="local", url=url)
+    ]
+    AlbumPhoto.objects.bulk_create(rows)
+    return len(rows)
 
 
-def photo_receive_upload(*, photo: Photo, uploaded_file) -> Photo:
-    """Local transport: stream the received file into storage under its generated key."""
-    if photo.status != Photo.Status.UPLOADING:
-        raise UploadRefused("This upload has already been received.")
-    if uploaded_file.size == 0:
-        raise UploadRefused(f"“{photo.original_name}” is empty.")
-    stored_name = default_storage.save(photo.original.name, uploaded_file)
-    if stored_name != photo.original.name:  # the storage never overwrites; keep what it chose
-        photo.original.name = stored_name
-        photo.save(update_fields=["original"])
-    return photo_confirm_upload(photo=photo)
+@transaction.atomic
+def album_remove_photos(*, album: Album, photos) -> int:
+    """Take photos out of an album (not deleting them); the count taken out."""
+    ids = list(photos.values_list("pk", flat=True))
+    removed, _ = AlbumPhoto.objects.filter(album=album, photo_id__in=ids).delete()
+    if album.cover_id in ids:
+        Album.objects.filter(pk=album.pk).update(cover=None)
+        album.cover = None
+    return removed
 
 
-def _upload_key(photo: Photo) -> str:
-    """S3 transport: where the browser POSTs this photo's bytes (not its original)."""
-    return photo_storage.upload_key(
-        owner_id=photo.owner_id, photo_id=photo.id, file_name=photo.original_name
-    )
+def album_set_cover(*, album: Album, photo: Photo) -> None:
+    if not AlbumPhoto.objects.filter(album=album, photo=photo).exists():
+        raise ValueError("Only a photo in the album can be its cover.")
+    album.cover = photo
+    album.save(update_fields=["cover", "updated_at"])
 
 
-def _size_refused(photo: Photo, size: int) -> UploadRefused | None:
-    if 0 < size <= settings.MAX_UPLOAD_BYTES:
-        return None
-    return UploadRefused(
-        f"“{photo.original_name}” is {size:,} bytes; uploads must be between 1 byte and "
-        f"{settings.MAX_UPLOAD_BYTES:,} bytes."
-    )
+@transaction.atomic
+def album_reorder(*, album: Album, photo_ids: list) -> None:
+    """Put the album in a custom order: `photo_ids` first, in that order, then the rest as
+    they were."""
+    members = {
+        m.photo_id: m
+        for m in AlbumPhoto.objects.filter(album=album).order_by("position", "added_at", "photo_id")
+    }
+    chosen = [members[pid] for pid in dict.fromkeys(photo_ids) if pid in members]
+    rest = [m for pid, m in members.items() if m not in chosen]
+    for position, member in enumerate(chosen + rest, 1):
+        member.position = position
+    AlbumPhoto.objects.bulk_update(chosen + rest, ["position"], batch_size=500)
+    album.sort = Album.Sort.CUSTOM
+    album.save(update_fields=["sort", "updated_at"])
 
 
-def _upload_move_to_original(*, photo: Photo) -> int:
-    """S3 transport: copy the POSTed object to the photo's original key, then delete it;
-    the original's size.
-
-    The POST policy stays valid for more POSTs until it expires, so the browser writes only
-    the upload key; the original is a server-side copy of exactly the version read here
-    (CopySourceIfMatch), and later POSTs change nothing anyone reads. An original that is
-    already there was put by the site (imports, S3 events) or copied by a confirm that
-    stopped before it finished: it is kept, and the upload object removed.
-    """
-    storage = default_storage
-    key = _upload_key(photo)
-    staged = photo_storage.stored_object(storage=storage, key=key)
-    if (size := photo_storage.stored_size(storage=storage, key=photo.original.name)) is not None:
-        if staged is not None:
-            photo_storage.delete_quietly(storage=storage, keys=[key])
-        return size
-    if staged is None:
-        raise UploadRefused(f"“{photo.original_name}” never arrived in storage; try again.")
-    if refused := _size_refused(photo, staged.size):
-        photo_storage.delete_quietly(storage=storage, keys=[key])
-        raise refused
-    copied = photo_storage.copy_if_unchanged(
-        storage=storage, source=staged, source_key=key, key=photo.original.name
-    )
-    if not copied:
-        raise UploadRefused(
-            f"“{photo.original_name}” changed while it was being confirmed; try again."
-        )
-    photo_storage.delete_quietly(storage=storage, keys=[key])
-    return staged.size
+# --- Trash -------------------------------------------------------------------------------
 
 
-def photo_confirm_upload(*, photo: Photo) -> Photo:
-    """The bytes are in storage: check them, queue the photo, start the pipeline.
+def photos_trash(*, photos) -> int:
+    """Move photos to the trash: hidden everywhere, restorable for settings.TRASH_DAYS."""
+    return _trash_set(photos.filter(trashed_at__isnull=True), timezone.now())
 
-    The photo's row is locked meanwhile, so two confirms at once copy the upload once.
-    """
-    if photo.status != Photo.Status.UPLOADING:
-        return photo  # confirming twice is harmless
-    with transaction.atomic():
-        locked = (
-            Photo.objects.select_for_update()
-            .filter(pk=photo.pk, status=Photo.Status.UPLOADING)
-            .first()
-        )
-        if locked is None:  # another confirm got there first
-            photo.refresh_from_db()
-            return photo
-        if photo_storage.uses_presigned_uploads(default_storage):
-            size = _upload_move_to_original(photo=locked)
-        else:
-            size = photo_storage.stored_size(storage=default_storage, key=locked.original.name)
-        if size is None:
-            raise UploadRefused(f"“{photo.original_name}” never arrived in storage; try again.")
-        if refused := _size_refused(photo, size):
-            photo_storage.delete_quietly(storage=default_storage, keys=[locked.original.name])
-            raise refused
-        updated = Photo.objects.filter(pk=photo.pk, status=Photo.Status.UPLOADING).update(
-            status=Photo.Status.QUEUED, size=size, queued_at=timezone.now()
-        )
-        if updated:
-            pipeline_start(photo_id=photo.pk)
-    photo.refresh_from_db()
-    return photo
+
+def photos_restore(*, photos) -> int:
+    return _trash_set(photos.filter(trashed_at__isnull=False), None)
+
+
+@transaction.atomic
+def _trash_set(photos, trashed_at) -> int:
+    """Set trashed_at, and the search copies of it (PhotoLabel.in_trash), together."""
+    ids = list(photos.select_for_update().values_list("pk", flat=True))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        Photo.objects.filter(pk__in=chunk).update(trashed_at=trashed_at)
+        PhotoLabel.objects.filter(photo_id__in=chunk).update(in_trash=trashed_at is not None)
+    return len(ids)
+
+
+def trash_empty(*, user) -> int:
+    """Delete for good every photo in the user's trash, files once that commits."""
+    return photos_delete(photos=Photo.objects.in_trash().filter(owner=user))
+
+
+def trash_purge(*, older_than: timedelta | None = None, batch: int = 500) -> int:
+    """Delete for good what has been in the trash longer than `older_than` (TRASH_DAYS by
+    default), everyone's, in batches of `batch` photos (one transaction each)."""
+    older_than = older_than if older_than is not None else timedelta(days=settings.TRASH_DAYS)
+    cutoff = timezone.now() - older_than
+    expired = Photo.objects.filter(trashed_at__lt=cutoff)
+    count = 0
+    while ids := list(expired.values_list("pk", flat=True)[:batch]):
+        count += photos_delete(photos=Photo.objects.filter(pk__in=ids, trashed_at__lt=cutoff))
+    return count
+
+
+# --- Uploads never confirmed (creating photos is processing.intake's) -------------------
 
 
 def uploads_cleanup_unconfirmed(*, older_than: timedelta, dry_run: bool = False) -> int:
@@ -263,10 +191,6 @@ def uploads_cleanup_unconfirmed(*, older_than: timedelta, dry_run: bool = False)
 
 
 def share_link_create(*, album: Album, expires_in_days: int | None, allow_downloads: bool):
-    import secrets
-
-    from albums.models import ShareLink
-
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     return ShareLink.objects.create(
         album=album,

@@ -8,16 +8,15 @@ allowed downloads. A revoked or expired link is a plain 404.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from albums import selectors, services
-from albums import storage as photo_storage
 from albums.forms import ShareLinkForm
+from albums.media_views import original_response, rendition_response
 from albums.models import Photo, Rendition, ShareLink
 
 
@@ -61,24 +60,25 @@ def _active_link(token: str) -> ShareLink:
 
 
 def _shared_photo(link: ShareLink, photo_id) -> Photo:
-    return get_object_or_404(Photo.objects.shown_publicly(), pk=photo_id, album_id=link.album_id)
+    return get_object_or_404(
+        Photo.objects.shown_publicly(), pk=photo_id, memberships__album_id=link.album_id
+    )
 
 
-def _no_index(response):
+def _no_index(response, *, page: bool = True):
+    """Headers of everything a link serves. Nothing is reused without asking this site
+    again, so a revoked link or a moderator's decision shows at once: pages are not stored
+    at all, files are revalidated (`no-cache`) on every view."""
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
-    response["Cache-Control"] = "private, max-age=60"
+    response["Cache-Control"] = "no-store" if page else "private, no-cache"
     return response
 
 
 @require_GET
 def shared_album(request, token):
     link = _active_link(token)
-    photos = selectors.with_grid_renditions(
-        Photo.objects.shown_publicly()
-        .filter(album_id=link.album_id)
-        .order_by(*selectors.ALBUM_ORDER)
-    )
+    photos = selectors.album_photos(album=link.album, among=Photo.objects.shown_publicly())
     page = Paginator(photos, settings.ALBUM_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"link": link, "album": link.album, "page": page, "photos": page.object_list}
     return _no_index(render(request, "albums/shared_album.html", context))
@@ -90,7 +90,8 @@ def shared_photo(request, token, photo_id):
     link = _active_link(token)
     photo = _shared_photo(link, photo_id)
     previous, following = selectors.photo_neighbours(
-        photo=photo, among=Photo.objects.shown_publicly()
+        photo=photo,
+        photos=selectors.album_photos(album=link.album, among=Photo.objects.shown_publicly()),
     )
     context = {
         "link": link,
@@ -107,11 +108,7 @@ def shared_photo(request, token, photo_id):
 def shared_rendition(request, token, photo_id, spec):
     link = _active_link(token)
     photo = _shared_photo(link, photo_id)
-    item = get_object_or_404(Rendition, photo=photo, spec=spec)
-    if photo_storage.uses_presigned_uploads(default_storage):
-        return _no_index(HttpResponseRedirect(default_storage.url(item.file.name)))
-    response = FileResponse(default_storage.open(item.file.name, "rb"), content_type=item.mime_type)
-    return _no_index(response)
+    return _no_index(rendition_response(photo=photo, spec=spec, max_age=0), page=False)
 
 
 @require_GET
@@ -120,18 +117,5 @@ def shared_original(request, token, photo_id):
     if not link.allow_downloads:
         raise Http404
     photo = _shared_photo(link, photo_id)
-    content_type = photo.mime_type or "application/octet-stream"
     name = f"photo-{photo.id.hex[:8]}.{(photo.format or 'bin').lower()}"
-    url = photo_storage.download_url(
-        storage=default_storage, key=photo.original.name, file_name=name, content_type=content_type
-    )
-    if url:
-        return _no_index(HttpResponseRedirect(url))
-    response = FileResponse(
-        default_storage.open(photo.original.name, "rb"),
-        as_attachment=True,
-        filename=name,
-        content_type=content_type,
-    )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return _no_index(response)
+    return _no_index(original_response(photo=photo, download_name=name), page=False)

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from albums import media_views, share_views, upload_views, views
+from albums import (
+    media_views,
+    resume_views,
+    selection_views,
+    share_views,
+    timeline_views,
+    trash_views,
+    upload_views,
+    views,
+)
 
 app_name = "albums"
 
@@ -23,6 +32,9 @@ urlpatterns = [
         name="share_revoke",
     ),
     path("search/", views.search, name="search"),
+    path("photos/", timeline_views.timeline_view, name="timeline"),
+    path("photos/selection/", selection_views.selection_apply, name="selection"),
+    path("photos/selection/zip/", selection_views.selection_zip, name="selection_zip"),
     path("s/<str:token>/", share_views.shared_album, name="shared"),
     path("s/<str:token>/<uuid:photo_id>/", share_views.shared_photo, name="shared_photo"),
     path(
@@ -40,6 +52,27 @@ urlpatterns = [
     path("photos/<uuid:photo_id>/retry/", views.photo_retry, name="photo_retry"),
     path("photos/<uuid:photo_id>/upload/", upload_views.upload_receive, name="photo_upload"),
     path("photos/<uuid:photo_id>/confirm/", upload_views.upload_confirm, name="photo_confirm"),
+    # Resumable uploads (albums/resume_views.py)
+    path("photos/<uuid:photo_id>/parts/", resume_views.parts, name="photo_parts"),
+    path(
+        "photos/<uuid:photo_id>/parts/<int:number>/",
+        resume_views.part_target,
+        name="photo_part_target",
+    ),
+    path(
+        "photos/<uuid:photo_id>/parts/complete/",
+        resume_views.parts_complete,
+        name="photo_parts_complete",
+    ),
     path("photos/<uuid:photo_id>/original/", media_views.original, name="photo_original"),
     path("photos/<uuid:photo_id>/r/<slug:spec>/", media_views.rendition, name="photo_rendition"),
+]
+
+# The trash page (albums/trash_views.py): kept as a block of its own.
+urlpatterns += [
+    path("trash/", trash_views.trash, name="trash"),
+    path("trash/restore/", trash_views.trash_restore_all, name="trash_restore_all"),
+    path("trash/empty/", trash_views.trash_empty, name="trash_empty"),
+    path("trash/<uuid:photo_id>/restore/", trash_views.trash_restore, name="trash_restore"),
+    path("trash/<uuid:photo_id>/delete/", trash_views.trash_delete, name="trash_delete"),
 ]

@@ -87,7 +87,8 @@ def import_batch(files: list[Path]) -> list:
     """A fresh user and album, the files imported and queued; returns the photo ids."""
     from django.contrib.auth import get_user_model
 
-    from processing.imports import album_for_import, photo_import_file
+    from processing.imports import album_for_import
+    from processing.intake import photo_import_file
 
     name = f"bench-{uuid.uuid4().hex[:12]}"
     user = get_user_model().objects.create_user(username=name, email=f"{name}@example.com")

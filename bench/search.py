@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search.py [--sizes 1000,10000,100000] [--runs 7] [--keep]
                                      [--explain] [--database-url mysql://...]
+                                     [--extra-labels 40000]
 
 The script creates a dedicated database (default
 ``mysql://root@127.0.0.1:3306/imagesite_search_bench``, not bench/scale.py's
@@ -29,7 +30,10 @@ The queries (the same criteria at every size): one label prefix ("bea": Beach, B
 two labels, a label within three years, a camera ("iphone"), near home within 10 km,
 has-a-location within one album (the searcher's biggest album of the first fill, so it
 does not grow), a combination (label, camera, location, dates), a rare label (~0.05% of
-photos) and detected text ("miramar", matched anywhere in a line).
+photos), detected text ("miramar", matched anywhere in a line) and the search cost's bound:
+66 two-letter label prefixes, of which the form keeps the first MAX_TERMS (6), each
+standing for at most MAX_LABELS_PER_TERM (1,000) labels. ``--extra-labels 40000`` adds
+names no photo has, as a label table grows over years, so every prefix matches hundreds.
 
 For each size and each query the search page's work is timed: ``photo_search(...)``
 wrapped in ``CappedPaginator(..., ALBUM_PAGE_SIZE).get_page(1)`` as the search page does,
@@ -101,6 +105,12 @@ def parse_args() -> argparse.Namespace:
         help=f"the benchmark database (default {DEFAULT_DATABASE_URL}; env BENCH_DATABASE_URL)",
     )
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--extra-labels",
+        type=int,
+        default=0,
+        help="label names no photo has, on top of the 3,000 (a large label table)",
+    )
     args = parser.parse_args()
     try:
         args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -159,7 +169,8 @@ def bench(args) -> int:
         version, pool = cursor.fetchone()
     print(f"server {version}, innodb_buffer_pool_size {pool // 2**20} MiB")
 
-    library = Library(args.seed)
+    library = Library(args.seed, extra_labels=args.extra_labels)
+    print(f"labels: {3000 + args.extra_labels:,} names (+ text lines)")
     results: dict[str, dict[int, tuple[float, int]]] = {}
     parts: dict[str, dict[int, tuple[float, float, float]]] = {}
     names = []

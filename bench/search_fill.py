@@ -90,7 +90,7 @@ GPS_CHANCE = {True: 0.70, False: 0.04}
 class Library:
     """Generates and inserts users, albums, photos and labels, incrementally."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, *, extra_labels: int = 0):
         from django.contrib.auth import get_user_model
         from django.db import connection
 
@@ -124,7 +124,13 @@ class Library:
         for i, word in enumerate(RARE_LABELS):
             tail.insert(i * (step + 1) + step // 2, word)
         names = names + tail
-        Label.objects.bulk_create([Label.named(n) for n in names + TEXT_LINES], batch_size=2000)
+        # A large label table (a library that ran for years): names no photo has, spread
+        # over the same first letters as the real ones, so every prefix matches hundreds.
+        extra = [f"{names[i % len(names)][:2].lower()}{i:06d}" for i in range(extra_labels)]
+        Label.objects.bulk_create(
+            [Label.named(n) for n in names + TEXT_LINES + extra], batch_size=2000
+        )
+        self.extra_labels = extra_labels
         ids = dict(Label.objects.values_list("name", "id"))
         self.label_names = names
         self.label_ids = [ids[n] for n in names]

@@ -39,7 +39,16 @@ def queries(library: Library) -> list[tuple[str, dict]]:
         ),
         (f"rare label ({rare.lower()})", {"q": rare.lower()}),
         ("text in the photo", {"text": "miramar"}),
+        # The probe's hostile search: as many label words as the form takes (66 two-letter
+        # prefixes); the form keeps the first MAX_TERMS and says so.
+        ("66 label prefixes", {"q": " ".join(many_prefixes(library, 66))}),
     ]
+
+
+def many_prefixes(library: Library, count: int) -> list[str]:
+    """Distinct two-letter starts of the library's label names, most common labels first."""
+    starts = dict.fromkeys(name[:2].lower() for name in library.label_names if name[:2].isalpha())
+    return list(starts)[:count]
 
 
 def criteria_for(user, params: dict) -> dict:

@@ -1,6 +1,9 @@
 """Error pages in the site's own layout."""
 
+from django.conf import settings
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 
 def page_not_found(request, exception=None):
@@ -13,7 +16,5 @@ def permission_denied(request, exception=None):
 
 def server_error(request):
     # No context processors that touch the database: it may be what failed.
-    from django.http import HttpResponseServerError
-    from django.template import loader
-
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    page = loader.get_template("500.html").render({"site_name": settings.SITE_NAME})
+    return HttpResponseServerError(page)

@@ -1,4 +1,9 @@
-"""/healthz for load balancers: database, storage and broker reachability, no secrets."""
+"""Health checks, no secrets in either.
+
+/livez: the process answers (the load balancer's check: a Redis or S3 blip must not make
+it replace every web task). /healthz: database, storage and broker reachable (readiness,
+for compose, monitoring and deploy scripts).
+"""
 
 import logging
 
@@ -30,6 +35,11 @@ def _broker() -> None:
 
 
 CHECKS = {"database": _database, "storage": _storage, "broker": _broker}
+
+
+@never_cache
+def livez(request):
+    return JsonResponse({"status": "ok"})
 
 
 @never_cache

@@ -2,7 +2,9 @@
 
 Workers export dramatiq's own metrics (durations per actor, retries, failures) through
 its Prometheus middleware; this endpoint adds what only the database and the broker know:
-photos by status and moderation state, processing outcomes, and dead letters waiting.
+photos by status and moderation state, photos by pipeline step and state, processing
+outcomes, and dead letters waiting; and the step runs and durations observed in this process
+(processing/telemetry.py: with the in-process worker, every step run).
 """
 
 import hmac
@@ -11,10 +13,14 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from albums.models import Photo, ProcessingEvent
+from processing import registry as pipeline
+from processing import telemetry  # noqa: F401  (its step metrics join REGISTRY)
+from processing.dlq import dead_letter_counts
+from processing.models import PhotoStep
 
 
 def _allowed(request) -> bool:
@@ -48,6 +54,18 @@ def _registry() -> CollectorRegistry:
     for row in ProcessingEvent.objects.order_by().values("step", "outcome").annotate(n=Count("id")):
         events.labels(row["step"], row["outcome"]).set(row["n"])
 
+    steps = Gauge(
+        "imagesite_photo_steps",
+        "Photos by pipeline step and the state they are in for it.",
+        ["step", "status"],
+        registry=registry,
+    )
+    for step in pipeline.steps():
+        for status in PhotoStep.Status.values:
+            steps.labels(step.name, status).set(0)
+    for row in PhotoStep.objects.order_by().values("step", "status").annotate(n=Count("id")):
+        steps.labels(row["step"], row["status"]).set(row["n"])
+
     dead = Gauge(
         "imagesite_dead_letters",
         "Messages in the broker's dead-letter queues.",
@@ -61,10 +79,6 @@ def _registry() -> CollectorRegistry:
 
 def _dead_letter_counts() -> dict[str, int]:
     try:
-        from processing.dlq import dead_letter_counts
-    except ImportError:
-        return {}
-    try:
         return dead_letter_counts()
     except Exception:  # the broker being down must not take /metrics with it
         return {}
@@ -74,4 +88,5 @@ def _dead_letter_counts() -> dict[str, int]:
 def metrics(request):
     if not _allowed(request):
         return HttpResponse("Not allowed.\n", status=403, content_type="text/plain")
-    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(_registry()) + generate_latest(REGISTRY)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -1,45 +1,32 @@
 """A Content-Security-Policy header on every response (Django 5.2 has none built in)."""
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 
-
-def s3_origin() -> str:
-    """The origins browsers talk to for presigned uploads and downloads, or ''."""
-    bucket = settings.AWS_STORAGE_BUCKET_NAME
-    if not bucket:
-        return ""
-    endpoint = settings.AWS_S3_ENDPOINT_URL
-    if endpoint:
-        parts = urlsplit(endpoint)
-        return f"{parts.scheme}://{parts.netloc} {parts.scheme}://{bucket}.{parts.netloc}"
-    # boto3 signs for the global or the regional name depending on region and settings.
-    region = settings.AWS_S3_REGION_NAME
-    return (
-        f"https://{bucket}.s3.amazonaws.com https://{bucket}.s3.{region}.amazonaws.com "
-        f"https://s3.{region}.amazonaws.com"
-    )
+from albums.storage import get_photo_storage
 
 
 class HealthCheckMiddleware:
-    """Answers /healthz before ALLOWED_HOSTS is checked: load balancers probe by IP."""
+    """Answers /livez and /healthz before ALLOWED_HOSTS is checked: load balancers probe by IP."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == "/healthz":
-            from imagesite.health import healthz
+        if request.path in ("/livez", "/healthz"):
+            from imagesite import health  # imports dramatiq's broker: not at settings time
 
-            return healthz(request)
+            return health.livez(request) if request.path == "/livez" else health.healthz(request)
         return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = " ".join(settings.CONTENT_SECURITY_POLICY.format(s3=s3_origin()).split())
+        # The storage's origins (a bucket's, for presigned uploads and downloads) are fixed
+        # for the process: read once.
+        origins = get_photo_storage().browser_origins()
+        policy = " ".join(settings.CONTENT_SECURITY_POLICY.format(s3=origins).split())
+        self.policy = policy.replace(" ;", ";")
 
     def __call__(self, request):
         response = self.get_response(request)

@@ -10,6 +10,7 @@ import operator
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # embedded-mode data (SQLite file, media); created by scripts/run
@@ -31,6 +32,8 @@ ALLOWED_HOSTS = env.list(
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_ID = 1
+# The name people see in page titles, emails and the admin (allauth's emails included).
+SITE_NAME = env("SITE_NAME", default="imagesite")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    "imagesite",  # system checks (imagesite.checks) and operator commands
     "allauth",
     "allauth.account",
     "django_dramatiq",
@@ -49,7 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Load balancers probe /healthz by IP: answer before the Host header is checked.
+    # Load balancers probe /livez and /healthz by IP: answer before the Host header is checked.
     "imagesite.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files under gunicorn, no CDN
@@ -77,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "imagesite.context_processors.site",
             ],
         },
     }
@@ -87,8 +92,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'imagesite.sqlite3'}")
 }
 _db = DATABASES["default"]
-if env("DATABASE_PASSWORD", default=""):  # kept apart from the URL (a rotated secret)
+if env("DATABASE_PASSWORD", default=""):  # kept apart from the URL
     _db["PASSWORD"] = env("DATABASE_PASSWORD")
+# A rotated password (Aurora's managed master secret): read from Secrets Manager when a
+# connection opens, cached briefly, read again when the server refuses it (imagesite.db).
+DATABASE_SECRET_ARN = env("DATABASE_SECRET_ARN", default="")
+DATABASE_SECRET_CACHE_SECONDS = env.int("DATABASE_SECRET_CACHE_SECONDS", default=300)
+AWS_SECRETSMANAGER_ENDPOINT_URL = env("AWS_SECRETSMANAGER_ENDPOINT_URL", default=None)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded worker threads write while the web serves: WAL plus IMMEDIATE
     # transactions keep SQLite from answering "database is locked".
@@ -108,6 +118,9 @@ elif _db["ENGINE"] == "django.db.backends.mysql":
         }
     )
     _db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
+    if DATABASE_SECRET_ARN:
+        _db["ENGINE"] = "imagesite.db.mysql"  # Django's MySQL backend, password per connect
+        _db["SECRET_ARN"] = DATABASE_SECRET_ARN
 _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 _db["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -159,34 +172,50 @@ AWS_SQS_ENDPOINT_URL = env("AWS_SQS_ENDPOINT_URL", default=None)
 # --- Uploads --------------------------------------------------------------------------
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
 PRESIGNED_POST_EXPIRES = env.int("PRESIGNED_POST_EXPIRES", default=600)  # seconds
+# Files at least this big go in parts (resumable after a dropped connection or a reload):
+# S3 multipart uploads with presigned parts, or parts POSTed to the site. S3 takes parts of
+# 5 MiB or more (but the last), and raises a smaller UPLOAD_PART_BYTES to that.
+UPLOAD_RESUMABLE_FROM_BYTES = env.int("UPLOAD_RESUMABLE_FROM_BYTES", default=16 * 1024 * 1024)
+UPLOAD_PART_BYTES = env.int("UPLOAD_PART_BYTES", default=8 * 1024 * 1024)
 UNCONFIRMED_UPLOAD_MAX_AGE_HOURS = env.int("UNCONFIRMED_UPLOAD_MAX_AGE_HOURS", default=24)
 # Local uploads stream to a temporary file, never into memory.
 FILE_UPLOAD_HANDLERS = ["albums.uploads.LimitedTemporaryFileUploadHandler"]
 FILE_UPLOAD_PERMISSIONS = 0o640
 ALBUM_PAGE_SIZE = env.int("ALBUM_PAGE_SIZE", default=48)
+# Photos stay restorable in the trash this long; `manage.py purge_trash` deletes them after.
+TRASH_DAYS = env.int("TRASH_DAYS", default=30)
 
 # --- Task queue -----------------------------------------------------------------------
 DRAMATIQ_BROKER_URL = env("DRAMATIQ_BROKER_URL", default="")
 # With no broker URL a StubBroker runs worker threads inside the web process.
 EMBEDDED_WORKER_THREADS = env.int("EMBEDDED_WORKER_THREADS", default=2)
 EMBEDDED_WORKER_AUTOSTART = env.bool("EMBEDDED_WORKER_AUTOSTART", default=True)
+_BROKERS = {
+    "redis": "dramatiq.brokers.redis.RedisBroker",
+    "rediss": "dramatiq.brokers.redis.RedisBroker",  # TLS (ElastiCache in transit encryption)
+    "amqp": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+    "amqps": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
+    "": "dramatiq.brokers.stub.StubBroker",
+}
+_broker_scheme = DRAMATIQ_BROKER_URL.split("://", 1)[0] if DRAMATIQ_BROKER_URL else ""
+if _broker_scheme not in _BROKERS:
+    raise ImproperlyConfigured(
+        f"DRAMATIQ_BROKER_URL: unknown scheme {_broker_scheme!r}; "
+        f"use one of {', '.join(sorted(k for k in _BROKERS if k))}"
+    )
 DRAMATIQ_BROKER = {
-    "BROKER": {
-        "redis": "dramatiq.brokers.redis.RedisBroker",
-        "amqp": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
-        "amqps": "dramatiq.brokers.rabbitmq.RabbitmqBroker",
-        "": "dramatiq.brokers.stub.StubBroker",
-    }[DRAMATIQ_BROKER_URL.split("://", 1)[0] if DRAMATIQ_BROKER_URL else ""],
+    "BROKER": _BROKERS[_broker_scheme],
     "OPTIONS": {"url": DRAMATIQ_BROKER_URL} if DRAMATIQ_BROKER_URL else {},
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.Callbacks",
-        # "after" hooks run in reverse order: listed before Retries, PipelineFailures
-        # runs after it and sees whether the message has failed for good.
-        "processing.middleware.PipelineFailures",
+        # The pipeline's actors ask it whether an attempt is the last (processing/tasks.py).
+        "dramatiq.middleware.CurrentMessage",
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        # numpy/onnxruntime imported at boot, never half-imported in a thread.
+        "processing.warmup.ImportAnalyses",
     ],
 }
 if DRAMATIQ_BROKER["BROKER"].endswith("RedisBroker"):
@@ -197,6 +226,8 @@ if DRAMATIQ_BROKER["BROKER"].endswith("RedisBroker"):
         heartbeat_timeout=env.int("DRAMATIQ_REDIS_HEARTBEAT_TIMEOUT_MS", default=60_000),
         maintenance_chance=env.int("DRAMATIQ_REDIS_MAINTENANCE_CHANCE", default=1_000),
     )
+# `manage.py publish_queue_backlog` puts each queue's backlog here for the autoscaling.
+AWS_CLOUDWATCH_ENDPOINT_URL = env("AWS_CLOUDWATCH_ENDPOINT_URL", default=None)
 # Workers export dramatiq's Prometheus metrics on dramatiq_prom_port (default 9191).
 if env.bool("DRAMATIQ_PROMETHEUS", default=bool(DRAMATIQ_BROKER_URL)):
     DRAMATIQ_BROKER["MIDDLEWARE"].insert(0, "dramatiq.middleware.prometheus.Prometheus")
@@ -209,15 +240,41 @@ PIPELINE_MAX_BACKOFF_MS = env.int("PIPELINE_MAX_BACKOFF_MS", default=300_000)
 PIPELINE_TIME_LIMIT_MS = env.int("PIPELINE_TIME_LIMIT_MS", default=10 * 60_000)
 # Photos queued/processing longer than this are re-sent by the stale sweep.
 PIPELINE_STALE_AFTER_MINUTES = env.int("PIPELINE_STALE_AFTER_MINUTES", default=30)
+# Steps of this installation's own, beside processing/registry.py's: dotted paths of Step
+# objects (comma-separated), each with a stage module of its own.
+PIPELINE_EXTRA_STEPS = env.list("PIPELINE_EXTRA_STEPS", default=[])
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=100_000_000)
+# Memory one decode may use (decoded pixels plus conversions); bigger images are rejected.
+DECODE_MEMORY_BUDGET_MB = env.int("DECODE_MEMORY_BUDGET_MB", default=512)
 
 # --- Labels ---------------------------------------------------------------------------
-LABEL_DETECTOR = env("LABEL_DETECTOR", default="local")  # "local" or "rekognition"
+# Each analysis is "local" (models that ship with the code, on the CPU: processing/vision),
+# "rekognition" (Amazon Rekognition) or "off"; local and Rekognition mix freely.
+LABEL_DETECTOR = env("LABEL_DETECTOR", default="local")  # local | rekognition | off
+# NSFW score: local | rekognition | off; empty (the default) means "as LABEL_DETECTOR".
+MODERATION_DETECTOR = env("MODERATION_DETECTOR", default="")
+FACES_DETECTOR = env("FACES_DETECTOR", default="local")  # local | off ("Person"/"People")
+# Text in photos is its own step (queue "text"), so OCR never delays renditions or labels.
+TEXT_DETECTOR = env("TEXT_DETECTOR", default="local")  # local | rekognition | off
+PLACES_DETECTOR = env("PLACES_DETECTOR", default="local")  # local | off (GPS -> town, country)
+PLACES_MAX_KM = env.float("PLACES_MAX_KM", default=50.0)  # farther from any town: no place
+LABEL_MIN_CONFIDENCE = env.float("LABEL_MIN_CONFIDENCE", default=30.0)  # local labels, percent
 REKOGNITION_MAX_LABELS = env.int("REKOGNITION_MAX_LABELS", default=20)
 REKOGNITION_MIN_CONFIDENCE = env.float("REKOGNITION_MIN_CONFIDENCE", default=70.0)
-REKOGNITION_DETECT_TEXT = env.bool("REKOGNITION_DETECT_TEXT", default=False)
 REKOGNITION_REGION = env("REKOGNITION_REGION", default=AWS_S3_REGION_NAME)
 MODERATION_THRESHOLD = env.float("MODERATION_THRESHOLD", default=80.0)
+# Every mix of these runs what it names (processing/labeling.py builds the detectors a mix
+# needs); a misspelt value would silently run something else, so it stops start-up instead.
+for _name, _value, _choices in (
+    ("LABEL_DETECTOR", LABEL_DETECTOR, ("local", "rekognition", "off")),
+    ("MODERATION_DETECTOR", MODERATION_DETECTOR, ("", "local", "rekognition", "off")),
+    ("FACES_DETECTOR", FACES_DETECTOR, ("local", "off")),
+    ("TEXT_DETECTOR", TEXT_DETECTOR, ("local", "rekognition", "off")),
+    ("PLACES_DETECTOR", PLACES_DETECTOR, ("local", "off")),
+):
+    if _value not in _choices:
+        _allowed = ", ".join(repr(c) for c in _choices if c)
+        raise ImproperlyConfigured(f"{_name} must be one of {_allowed}, not {_value!r}")
 
 # --- Accounts (django-allauth) ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -225,7 +282,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "albums:list"
+LOGIN_REDIRECT_URL = "albums:timeline"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
@@ -233,12 +290,20 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[imagesite] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_USER_DISPLAY = operator.attrgetter("email")  # people sign up with an email, not a name
+ACCOUNT_ADAPTER = "imagesite.accounts.AccountAdapter"  # SITE_NAME in emails; staff login limit
+# Behind a load balancer every request comes from its address: the client's is the one the
+# last TRUSTED_PROXY_COUNT proxies appended to X-Forwarded-For (1 behind an ALB; 0 trusts none).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {  # allauth's own limits, kept on and made explicit
     # Per IP and per account; a site behind one shared IP (an office) may raise the IP part.
     "login": env("ACCOUNT_RATE_LIMIT_LOGIN", default="30/m/ip"),
     "login_failed": env("ACCOUNT_RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    # Staff accounts see other people's photos: fewer guesses, and a day's cap, per account.
+    "login_failed_staff": env(
+        "ACCOUNT_RATE_LIMIT_LOGIN_FAILED_STAFF", default="3/15m/key,10/d/key"
+    ),
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -256,22 +321,37 @@ if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="imagesite <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Cache (allauth's rate limits count here) -------------------------------------------
+# Production runs several processes: rate limits and cached sessions must be shared, so a
+# per-process cache outside DEBUG fails `check --deploy` (imagesite.checks). Redis behind
+# a load balancer (rediss:// with TLS); one machine may use filecache:///path.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Sessions stay in the database (shared by every process); a shared cache fronts them.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if env("CACHE_URL", default="")
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Security -------------------------------------------------------------------------
 SECURE = env.bool("DJANGO_SECURE", default=not DEBUG)  # HTTPS in front of the site
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=SECURE)
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000 if SECURE else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
-SECURE_HSTS_PRELOAD = SECURE
+# HSTS is rolled out as cookiecutter-django does: a minute at first, so a mistake in HTTPS
+# set-up locks nobody out; raise DJANGO_SECURE_HSTS_SECONDS step by step (3600, 86400,
+# 2592000, 31536000) once HTTPS is known good. Browsers remember the longest value seen.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE)
+# Preload lists take a year's max-age at least, and leaving one takes months: opt in only.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "not in the preload list": on purpose
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -292,15 +372,33 @@ TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-# --- Logging --------------------------------------------------------------------------
+# --- Logging and errors ---------------------------------------------------------------
+# One JSON object a line outside DEBUG (CloudWatch Logs and journald search the fields).
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "imagesite.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "pika": {"level": "WARNING"},  # otherwise ~15 INFO lines per AMQP connection
     },
 }
+
+# Errors to Sentry when SENTRY_DSN is set (the `sentry` extra installs sentry-sdk).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from imagesite.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -6,14 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.files import File
-from django.core.files.storage import default_storage
-from django.db import transaction
 
-from albums import storage as photo_storage
 from albums.models import Album, Photo
-from albums.names import clean_file_name
-from albums.services import photo_confirm_upload
 
 
 class ImportError_(Exception):
@@ -57,33 +51,28 @@ def existing_copy(*, user, sha256: str) -> Photo | None:
     return (
         Photo.objects.filter(owner=user, sha256=sha256)
         .exclude(status=Photo.Status.REJECTED)
-        .select_related("album")
+        .prefetch_related("albums")
         .order_by("created_at", "id")
         .first()
     )
 
 
-def photo_import_file(*, album: Album, path: Path) -> Photo:
-    """Store one file as a new photo and queue it; the pipeline decides if it is an image."""
-    photo = Photo(album=album, owner=album.owner, original_name=clean_file_name(path.name))
-    key = photo_storage.original_key(
-        owner_id=album.owner_id, photo_id=photo.id, file_name=path.name
-    )
-    with path.open("rb") as fp:
-        photo.original.name = default_storage.save(key, File(fp, name=path.name))
-    with transaction.atomic():
-        photo.save()
-        return photo_confirm_upload(photo=photo)
-
-
 def wait_until_settled(photo_ids: list, *, timeout: float, on_progress=None) -> bool:
     """Poll the database until every photo is ready, rejected or failed."""
+    unsettled = Photo.objects.filter(pk__in=photo_ids).exclude(status__in=Photo.SETTLED)
+    return poll_until_done(
+        unsettled, total=len(photo_ids), timeout=timeout, on_progress=on_progress
+    )
+
+
+def poll_until_done(pending, *, total: int, timeout: float, on_progress=None) -> bool:
+    """Count the `pending` queryset every 0.2 s until it is empty (True) or time is up."""
     deadline = time.monotonic() + timeout
     while True:
-        pending = Photo.objects.filter(pk__in=photo_ids).exclude(status__in=Photo.SETTLED).count()
+        left = pending.count()
         if on_progress:
-            on_progress(len(photo_ids) - pending)
-        if pending == 0:
+            on_progress(total - left)
+        if left == 0:
             return True
         if time.monotonic() > deadline:
             return False
@@ -92,6 +81,7 @@ def wait_until_settled(photo_ids: list, *, timeout: float, on_progress=None) -> 
 
 def gave_up_message(photo_ids: list) -> str:
     """What a command says when it stops waiting with photos still in flight."""
+    # processing.pipeline declares the actors: only loaded for this message, not by every importer.
     from processing.pipeline import uses_embedded_broker
 
     pending = Photo.objects.filter(pk__in=photo_ids).exclude(status__in=Photo.SETTLED).count()

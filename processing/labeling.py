@@ -1,88 +1,156 @@
 """Choosing the label detector, handing it a photo, and saving what it found."""
 
+import dataclasses
 import functools
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import default_storage
 from django.db import transaction
+from PIL import Image
 
-from albums import storage as photo_storage
-from albums.models import Label, ModerationDecision, Photo, PhotoLabel
-from processing.detectors.base import Detection, DetectorImage
-from processing.detectors.rekognition import MAX_SIDE
-from processing.steps.decode import decode
+from albums.models import Label, ModerationDecision, Photo, PhotoFace, PhotoLabel
+from processing.detectors.base import DetectedFace, DetectedLabel, Detection, DetectorImage
+from processing.services import lock_photo
 
-# Rekognition reads JPEG and PNG objects up to 15 MB straight from S3.
-S3_REFERENCE_FORMATS = {"JPEG", "PNG"}
-S3_REFERENCE_MAX_BYTES = 15 * 1024 * 1024
-LOCAL_ANALYSIS_SIZE = (512, 512)
+Found = TypeVar("Found", DetectedLabel, DetectedFace)
 
 
 @functools.cache
 def get_detector():
+    """The detector LABEL_DETECTOR names, or None when labels are off.
+
+    It also answers for whatever else of the settings it can do in the same pass: local
+    moderation and faces beside local labels, Rekognition moderation and text beside
+    Rekognition labels. The rest is left to get_helper_detectors().
+    """
     name = settings.LABEL_DETECTOR
+    if name == "off":
+        return None
     if name == "local":
-        from processing.detectors.local import LocalDetector
+        # The local models (onnxruntime, numpy) load only when a local detector is chosen.
+        from processing.detectors.vision import VisionDetector
 
-        return LocalDetector()
+        return VisionDetector(
+            min_confidence=settings.LABEL_MIN_CONFIDENCE,
+            faces_enabled=faces_mode() == "local",
+            moderation_enabled=moderation_mode() == "local",
+        )
     if name == "rekognition":
-        from imagesite.aws import rekognition_client
-        from processing.detectors.rekognition import RekognitionDetector
-
-        return RekognitionDetector(
-            rekognition_client(),
-            max_labels=settings.REKOGNITION_MAX_LABELS,
-            min_confidence=settings.REKOGNITION_MIN_CONFIDENCE,
-            detect_text=settings.REKOGNITION_DETECT_TEXT,
+        return rekognition_detector(
+            labels=True, moderation=moderation_mode() == "rekognition", text=text_with_labels()
         )
-    raise ImproperlyConfigured(f"LABEL_DETECTOR must be 'local' or 'rekognition', not {name!r}")
+    raise ImproperlyConfigured(
+        f"LABEL_DETECTOR must be 'local', 'rekognition' or 'off', not {name!r}"
+    )
 
 
-def detector_image(photo: Photo, *, detector) -> DetectorImage:
-    """What the detector is given: an S3 reference when it can read the object itself,
-    otherwise a decoded, downscaled image (one decode, with draft() for JPEG)."""
-    in_s3 = photo_storage.uses_presigned_uploads(default_storage)
-    if (
-        getattr(detector, "name", "") == "rekognition"
-        and in_s3
-        and photo.format in S3_REFERENCE_FORMATS
-        and (photo.size or 0) < S3_REFERENCE_MAX_BYTES
-    ):
-        return DetectorImage(
-            data=None,
-            format=photo.format,
-            width=photo.width,
-            height=photo.height,
-            size=photo.size,
-            s3_bucket=default_storage.bucket_name,
-            s3_key=photo.original.name,
-            image=None,
+def moderation_mode() -> str:
+    """MODERATION_DETECTOR, or LABEL_DETECTOR's value when it is left empty."""
+    return settings.MODERATION_DETECTOR or settings.LABEL_DETECTOR
+
+
+def faces_mode() -> str:
+    return settings.FACES_DETECTOR
+
+
+def text_with_labels() -> bool:
+    """Rekognition reads the text in the labels step only when it finds the labels too (one
+    image sent, one step); with any other label detector the text step asks it itself."""
+    return settings.LABEL_DETECTOR == "rekognition" and settings.TEXT_DETECTOR == "rekognition"
+
+
+def rekognition_detector(*, labels: bool, moderation: bool, text: bool):
+    # boto3 and the Rekognition client load only when Rekognition is chosen.
+    from imagesite.aws import rekognition_client
+    from processing.detectors.rekognition import RekognitionDetector
+
+    return RekognitionDetector(
+        rekognition_client(),
+        max_labels=settings.REKOGNITION_MAX_LABELS,
+        min_confidence=settings.REKOGNITION_MIN_CONFIDENCE,
+        detect_labels=labels,
+        detect_moderation=moderation,
+        detect_text=text,
+    )
+
+
+@functools.cache
+def get_text_detector():
+    """Rekognition reading text alone, for the text step (TEXT_DETECTOR=rekognition with
+    labels from elsewhere)."""
+    return rekognition_detector(labels=False, moderation=False, text=True)
+
+
+@functools.cache
+def get_helper_detectors() -> tuple:
+    """What the settings ask for that the label detector does not do, each its own detector:
+    Rekognition moderation beside local labels (or none), local moderation or faces beside
+    Rekognition labels (or none). Empty when the label detector covers everything."""
+    helpers = []
+    label, moderation = settings.LABEL_DETECTOR, moderation_mode()
+    if moderation == "rekognition" and label != "rekognition":
+        helpers.append(rekognition_detector(labels=False, moderation=True, text=False))
+    local_moderation = moderation == "local" and label != "local"
+    local_faces = faces_mode() == "local" and label != "local"
+    if local_moderation or local_faces:
+        # The local models (onnxruntime, numpy) load only when a local detector is chosen.
+        from processing.detectors.vision import VisionDetector
+
+        helpers.append(
+            VisionDetector(
+                labels_enabled=False,
+                properties=False,
+                faces_enabled=local_faces,
+                moderation_enabled=local_moderation,
+            )
         )
-    # Rekognition gets at most MAX_SIDE pixels a side: draft() decodes big JPEGs near that.
-    rekognition = getattr(detector, "name", "") == "rekognition"
-    target = (MAX_SIDE, MAX_SIDE) if rekognition else LOCAL_ANALYSIS_SIZE
-    with default_storage.open(photo.original.name, "rb") as fp:
-        decoded = decode(fp, max_pixels=settings.MAX_IMAGE_PIXELS, target=target)
-    image = decoded.image
-    if target is not None and (image.width > target[0] or image.height > target[1]):
-        image = image.copy()
-        image.thumbnail(target)
+    return tuple(helpers)
+
+
+def detector_image(photo: Photo, image: Image.Image) -> DetectorImage:
+    """What a detector is given: the working copy (the preview rendition, decoded), never
+    the original. Rekognition is sent that copy as a JPEG; local detectors read its pixels."""
     return DetectorImage(
         data=None,
         format=photo.format,
         width=photo.width,
         height=photo.height,
         size=photo.size,
-        s3_bucket=None,
-        s3_key=None,
         image=image,
     )
 
 
-def detection_for_photo(photo: Photo) -> Detection:
-    detector = get_detector()
-    return detector.detect(detector_image(photo, detector=detector))
+def detection_for_photo(photo: Photo, image: Image.Image) -> Detection:
+    """What every analysis of the labels step found, as one Detection.
+
+    The label detector and its helpers each answer for their own part (labels, moderation,
+    faces); each label keeps the name of the detector that found it.
+    """
+    detectors = [d for d in (get_detector(), *get_helper_detectors()) if d is not None]
+    if not detectors:
+        return Detection(skipped="Labels are turned off (LABEL_DETECTOR=off)", source="off")
+    subject = detector_image(photo, image)
+    return combined([detector.detect(subject) for detector in detectors])
+
+
+def combined(detections: list[Detection]) -> Detection:
+    """One Detection from several detectors'; the first one's name and skip reason lead."""
+    first = detections[0]
+    out = Detection(source=first.source, skipped=first.skipped)
+    for detection in detections:
+        mark = functools.partial(_sourced, detection.source)
+        out.labels += map(mark, detection.labels)
+        out.moderation += map(mark, detection.moderation)
+        out.text += detection.text
+        out.replaces_text = out.replaces_text or detection.replaces_text
+        if detection.replaces_faces:
+            out.faces, out.replaces_faces = list(map(mark, detection.faces)), True
+    return out
+
+
+def _sourced(source: str, found: Found) -> Found:
+    return found if found.source else dataclasses.replace(found, source=source)
 
 
 def _label_ids(names: set[str]) -> dict[str, int]:
@@ -101,9 +169,8 @@ def _label_ids(names: set[str]) -> dict[str, int]:
 
 @transaction.atomic
 def save_detection(*, photo: Photo, detection: Detection) -> None:
-    """Replace the photo's labels with this detection's, in one transaction."""
-    from processing.services import lock_photo, record_event
-
+    """Replace the photo's labels with this detection's, in one transaction (and its faces,
+    when the detection looked for them)."""
     if not lock_photo(photo.pk):  # a concurrent run replaces these after this one commits
         return  # deleted meanwhile
     rows = [(PhotoLabel.Kind.LABEL, lbl) for lbl in detection.labels]
@@ -111,7 +178,12 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
     names = {lbl.name[:100] for _, lbl in rows}
     names |= {text[:100] for text in detection.text}
     ids = _label_ids(names) if names else {}
-    PhotoLabel.objects.filter(photo=photo).delete()
+    # Only the kinds this detection answers for: text and places are steps of their own
+    # (processing/stages/text.py, places.py) unless the detector read the text itself.
+    kinds = [PhotoLabel.Kind.LABEL, PhotoLabel.Kind.MODERATION]
+    if detection.replaces_text:
+        kinds.append(PhotoLabel.Kind.TEXT)
+    PhotoLabel.objects.filter(photo=photo, kind__in=kinds).delete()
     # The photo's current owner and sort position (the metadata step may have just run).
     current = Photo.objects.only("owner_id", "taken_at", "created_at").get(pk=photo.pk)
     merged: dict[tuple, PhotoLabel] = {}
@@ -123,7 +195,7 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
                 label_id=key[0],
                 kind=kind,
                 confidence=lbl.confidence,
-                source=detection.source,
+                source=(lbl.source or detection.source)[:32],
                 category=(lbl.category or "")[:100],
             )
     for text in detection.text:
@@ -135,13 +207,33 @@ def save_detection(*, photo: Photo, detection: Detection) -> None:
             ),
         )
     PhotoLabel.objects.bulk_create(merged.values())
+    if detection.replaces_faces:
+        _replace_faces(photo.pk, detection)
 
     flagged = any(m.confidence >= settings.MODERATION_THRESHOLD for m in detection.moderation)
-    updates = {"labels_done": True, "labels_skipped": (detection.skipped or "")[:255]}
-    Photo.objects.filter(pk=photo.pk).update(**updates)
     # A moderator's decision stands: detecting the same content again does not undo it.
     if flagged and not ModerationDecision.objects.filter(photo_id=photo.pk).exists():
         Photo.objects.filter(pk=photo.pk, moderation=Photo.Moderation.VISIBLE).update(
             moderation=Photo.Moderation.FLAGGED
         )
-    record_event(photo_id=photo.pk, step="labels", outcome="done", message=detection.skipped or "")
+
+
+def _replace_faces(photo_id, detection: Detection) -> None:
+    """The photo's faces become the detection's: reprocessing replaces, never duplicates."""
+    PhotoFace.objects.filter(photo_id=photo_id).delete()
+    PhotoFace.objects.bulk_create(
+        PhotoFace(
+            photo_id=photo_id,
+            left=_fraction(face.left),
+            top=_fraction(face.top),
+            width=_fraction(face.width),
+            height=_fraction(face.height),
+            confidence=face.confidence,
+            source=(face.source or detection.source)[:32],
+        )
+        for face in detection.faces
+    )
+
+
+def _fraction(value: float) -> float:
+    return min(1.0, max(0.0, float(value)))

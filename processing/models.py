@@ -32,3 +32,43 @@ class IngestedObject(models.Model):
     @staticmethod
     def digest_of(*, bucket: str, key: str, version: str) -> str:
         return hashlib.sha256(f"{bucket}\0{key}\0{version}".encode()).hexdigest()
+
+
+class PhotoStep(models.Model):
+    """Where one photo stands in one pipeline step (processing/registry.py).
+
+    Rows are made `pending` for every registered step when a photo enters the pipeline;
+    the photo is `ready` once every required step is done or skipped.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    FINAL = (Status.DONE, Status.SKIPPED)
+
+    photo = models.ForeignKey("albums.Photo", on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=32)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    # Skipped: why, in plain words. Failed: what the owner reads.
+    reason = models.TextField(blank=True)
+    error = models.TextField(blank=True, help_text="The last attempt's error, for operators.")
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds, last attempt.")
+
+    class Meta:
+        ordering = ["photo", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "step"], name="photostep_once_per_step")
+        ]
+        indexes = [models.Index(fields=["step", "status"])]
+
+    def __str__(self):
+        return f"{self.step}: {self.status}"

@@ -1,13 +1,19 @@
-"""Starting the pipeline for a photo, and the embedded worker that runs it in-process."""
+"""Sending photos into the pipeline, and the embedded worker that runs it in-process."""
 
 import atexit
 import logging
 import threading
+from datetime import timedelta
 
 import dramatiq
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from dramatiq.brokers.stub import StubBroker
+
+from albums.models import Photo
+from processing import registry, runner, tasks
 
 logger = logging.getLogger(__name__)
 
@@ -17,11 +23,23 @@ _sweep_thread = None
 
 
 def pipeline_start(*, photo_id) -> None:
-    """Send the photo's first step once the surrounding transaction commits."""
-    from processing import tasks
+    """Plan every registered step for the photo and send the first ones once the
+    surrounding transaction commits."""
+    pipeline_send(photo_id=photo_id, steps=None)
 
+
+def pipeline_send(*, photo_id, steps: list[str] | None) -> None:
+    """Make `steps` pending again (all, when None) and send the ones that can start now,
+    once the surrounding transaction commits."""
     ensure_embedded_worker()
-    transaction.on_commit(lambda: tasks.extract_metadata.send(str(photo_id)))
+    if steps is None:
+        runner.steps_plan(photo_id=photo_id)
+        names = [step.name for step in registry.first_steps()]
+    else:
+        runner.steps_plan(photo_id=photo_id, names=steps)
+        names = steps
+    for name in names:
+        transaction.on_commit(lambda name=name: tasks.send(name, photo_id))
 
 
 def uses_embedded_broker() -> bool:
@@ -41,9 +59,8 @@ def ensure_embedded_worker():
     with _embedded_lock:
         if _embedded_worker is not None:
             return _embedded_worker
+        # dramatiq's Worker only in embedded mode, once the broker is set up.
         from dramatiq import Worker
-
-        from processing import tasks  # noqa: F401  (declares the actors and their queues)
 
         worker = Worker(
             dramatiq.get_broker(),
@@ -78,9 +95,8 @@ def stop_embedded_worker() -> None:
 
 
 def _sweep_on_start():
+    # Runs in the sweep's own thread: its connections are closed there (below).
     from django.db import connections
-
-    from processing.services import pipeline_resend_stale
 
     try:
         resent = pipeline_resend_stale(older_than_minutes=0)
@@ -90,3 +106,19 @@ def _sweep_on_start():
         logger.exception("Stale-photo sweep at start-up failed")
     finally:
         connections.close_all()  # this thread's own connections
+
+
+def pipeline_resend_stale(*, older_than_minutes: int | None = None) -> list:
+    """Re-send photos left queued or processing (a restarted broker, a lost message):
+    each one's unfinished steps that can run now. Returns the ids of the photos re-sent."""
+    if older_than_minutes is None:
+        older_than_minutes = settings.PIPELINE_STALE_AFTER_MINUTES
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stale = Photo.objects.filter(status__in=(Photo.Status.QUEUED, Photo.Status.PROCESSING))
+    stale = stale.filter(Q(queued_at__lte=cutoff) | Q(queued_at__isnull=True))
+    ids = list(stale.values_list("id", flat=True))
+    for photo_id in ids:
+        Photo.objects.filter(pk=photo_id).update(queued_at=timezone.now())
+        for name in runner.steps_to_resend(photo_id=photo_id):
+            tasks.send(name, photo_id)
+    return ids

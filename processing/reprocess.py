@@ -1,58 +1,56 @@
 """Sending photos through the pipeline again, from the database alone.
 
-Whatever the broker remembers or forgot, the photo rows say what to do: the whole
-pipeline from the first step, or one step on its own.
+Whatever the broker remembers or forgot, the photo and step rows say what to do: the
+whole pipeline from the first step, or any registered step on its own.
 """
 
+import uuid
 from datetime import datetime
 
-from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 
-from albums import storage as photo_storage
-from albums.models import Photo, Rendition
-from processing.pipeline import ensure_embedded_worker, pipeline_start
+from albums.models import AlbumPhoto, Photo, Rendition
+from albums.storage import get_photo_storage
+from processing import registry
+from processing.imports import poll_until_done
+from processing.models import PhotoStep
+from processing.pipeline import pipeline_send, pipeline_start
 from processing.services import back_in_flight
 
-STEPS = ("metadata", "thumbnails", "labels")
+
+def step_names() -> list[str]:
+    return [step.name for step in registry.steps()]
 
 
 @transaction.atomic
 def photo_reprocess(*, photo: Photo, step: str | None = None) -> None:
     """Queue the photo again: every step (the default) or just the one named.
 
-    A single step needs what the metadata step found, so a photo that never got that
-    far (or `--step metadata`) runs the whole pipeline instead.
+    A photo whose first steps never finished runs them all instead; the first step named
+    on its own (`ingest`) renders the photo's sizes anew, even for unchanged content. Any
+    other step on its own leaves a `ready` photo ready (its results are replaced when the
+    step finishes); a photo that `failed` goes back to processing for it.
     """
-    if step in (None, "metadata") or not photo.metadata_done:
-        Photo.objects.filter(pk=photo.pk).update(
-            **back_in_flight(Photo.Status.QUEUED),
-            metadata_done=False,
-            thumbnails_done=False,
-            labels_done=False,
-            labels_skipped="",
+    roots = {s.name for s in registry.first_steps()}
+    if step is not None:
+        registry.get(step)  # an unknown name says which steps there are
+    done = set(
+        PhotoStep.objects.filter(photo=photo, status__in=PhotoStep.FINAL).values_list(
+            "step", flat=True
         )
-        pipeline_start(photo_id=photo.pk)
-        return
-    _rerun_step(photo=photo, step=step)
-
-
-def _rerun_step(*, photo: Photo, step: str) -> None:
-    from processing import tasks
-
-    flag = {"thumbnails": "thumbnails_done", "labels": "labels_done"}[step]
-    Photo.objects.filter(pk=photo.pk).update(
-        **back_in_flight(Photo.Status.PROCESSING), **{flag: False}
     )
-    if step == "thumbnails":  # render anew even though the content hash is unchanged
+    if step in roots:  # asked for by name: render anew, even for the same content
         keys = list(Rendition.objects.filter(photo=photo).values_list("file", flat=True))
         Rendition.objects.filter(photo=photo).delete()
-        transaction.on_commit(
-            lambda: photo_storage.delete_quietly(storage=default_storage, keys=keys)
-        )
-    actor = tasks.render_thumbnails if step == "thumbnails" else tasks.detect_labels
-    ensure_embedded_worker()
-    transaction.on_commit(lambda: actor.send(str(photo.pk)))
+        transaction.on_commit(lambda: get_photo_storage().delete(keys))
+    if step is None or step in roots or not roots <= done:
+        Photo.objects.filter(pk=photo.pk).update(**back_in_flight(Photo.Status.QUEUED))
+        pipeline_start(photo_id=photo.pk)
+        return
+    if photo.status != Photo.Status.READY:
+        Photo.objects.filter(pk=photo.pk).update(**back_in_flight(Photo.Status.PROCESSING))
+    pipeline_send(photo_id=photo.pk, steps=[step])
 
 
 def photos_to_reprocess(
@@ -79,11 +77,20 @@ def photos_to_reprocess(
 
 
 def _album_filter(album: str):
-    import uuid
-
-    from django.db.models import Q
 
     try:
-        return Q(album_id=uuid.UUID(album))
+        in_album = AlbumPhoto.objects.filter(album_id=uuid.UUID(album))
     except ValueError:
-        return Q(album__title=album)
+        in_album = AlbumPhoto.objects.filter(album__title=album)
+    return Q(pk__in=in_album.values("photo_id"))
+
+
+def wait_for_step(photo_ids: list, *, step: str, timeout: float, on_progress=None) -> bool:
+    """Poll until the step has finished (or failed) for every photo still there, or every
+    photo has settled otherwise (rejected, failed at another step)."""
+    pending = (
+        PhotoStep.objects.filter(photo_id__in=photo_ids, step=step)
+        .filter(status__in=(PhotoStep.Status.PENDING, PhotoStep.Status.RUNNING))
+        .exclude(photo__status__in=(Photo.Status.REJECTED, Photo.Status.FAILED))
+    )
+    return poll_until_done(pending, total=len(photo_ids), timeout=timeout, on_progress=on_progress)

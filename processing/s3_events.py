@@ -11,7 +11,7 @@ S3 sends an event for each created object to an SQS queue (directly, or through 
    unique digest is what turns a redelivered event into a no-op;
 3. the object is copied server-side to the photo's generated `originals/` key, only if it is
    still the version the event announced (CopySourceIfMatch);
-4. the upload is confirmed the normal way (`photo_confirm_upload` starts the pipeline);
+4. the upload is confirmed the normal way (`intake.photo_confirm_upload` starts the pipeline);
 5. the incoming object is deleted, unless a newer object has replaced it meanwhile.
 
 A crash between two steps leaves a state the redelivered message finishes. Anything left under
@@ -25,18 +25,17 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 import boto3
-from botocore.exceptions import ClientError
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.storage import Storage, default_storage
 from django.db import IntegrityError, transaction
 
-from albums import storage as photo_storage
 from albums.models import Photo
 from albums.names import clean_file_name
-from albums.services import photo_confirm_upload
+from albums.storage import PhotoStorage, StoredObject, get_photo_storage
 from processing.imports import ImportError_, album_for_import, user_by_email
+from processing.intake import photo_confirm_upload, photo_new
 from processing.models import IngestedObject
+from processing.steps import formats
 
 logger = logging.getLogger(__name__)
 
@@ -157,17 +156,7 @@ def _record(*, obj: S3Object, owner, path: IncomingPath) -> IngestedObject:
             # Consumers importing one user's files in parallel: one creates the album.
             get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
             album = album_for_import(user=owner, title=path.album)
-            claimed = photo_storage.upload_content_type(claimed="", file_name=path.file_name)
-            photo = Photo(
-                album=album,
-                owner=owner,
-                original_name=path.file_name[:255],
-                claimed_type=claimed or "",
-            )
-            photo.original.name = photo_storage.original_key(
-                owner_id=owner.pk, photo_id=photo.id, file_name=path.file_name
-            )
-            photo.save()
+            photo = photo_new(album=album, file_name=path.file_name)
             return IngestedObject.objects.create(
                 digest=digest,
                 bucket=obj.bucket,
@@ -180,38 +169,26 @@ def _record(*, obj: S3Object, owner, path: IncomingPath) -> IngestedObject:
         return IngestedObject.objects.select_related("photo").get(digest=digest)
 
 
-def _copy_to_original(*, storage: Storage, obj: S3Object, key: str) -> bool:
+def _copy_to_original(*, storage: PhotoStorage, obj: S3Object, photo: Photo) -> bool:
     """Server-side copy of the announced version; False when it is no longer there."""
-    announced = photo_storage.StoredObject(
-        size=obj.size or 0, etag=f'"{obj.etag}"' if obj.etag else "", version_id=None
+    announced = StoredObject(size=obj.size or 0, etag=f'"{obj.etag}"' if obj.etag else "")
+    return storage.copy_if_unchanged(
+        source=announced,
+        source_key=obj.key,
+        key=photo.original.name,
+        content_type=photo.claimed_type or formats.OCTET_STREAM,
     )
-    return photo_storage.copy_if_unchanged(
-        storage=storage, source=announced, source_key=obj.key, key=key
-    )
 
 
-def _delete_incoming(*, storage: Storage, obj: S3Object) -> None:
-    """Delete the dropped object, unless a newer upload to the same key replaced it."""
-    client = storage.connection.meta.client
-    try:
-        head = client.head_object(Bucket=obj.bucket, Key=obj.key)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return
-        raise
-    if obj.etag and head.get("ETag", "").strip('"') != obj.etag:
-        return  # its own event will import the newer object
-    client.delete_object(Bucket=obj.bucket, Key=obj.key)
-
-
-def s3_object_ingest(*, obj: S3Object, storage: Storage = default_storage) -> Outcome:
+def s3_object_ingest(*, obj: S3Object) -> Outcome:
     """Import one announced object as a photo in its owner's album, once."""
+    storage = get_photo_storage()
     path = incoming_path(obj.key)
     if not obj.event_name.startswith("ObjectCreated:") or path is None:
         logger.info("Ignoring %s of s3://%s/%s", obj.event_name, obj.bucket, obj.key)
         return Outcome.IGNORED
-    if obj.bucket != storage.bucket_name:
-        raise BadEvent(f"event for bucket {obj.bucket!r}; storage is {storage.bucket_name!r}")
+    if not storage.owns_bucket(obj.bucket):
+        raise BadEvent(f"event for bucket {obj.bucket!r}; photos are in {storage.describe()}")
     if obj.size is not None and not 0 < obj.size <= settings.MAX_UPLOAD_BYTES:
         logger.warning(
             "Leaving s3://%s/%s in place: %s bytes; uploads must be 1 to %s bytes.",
@@ -232,8 +209,8 @@ def s3_object_ingest(*, obj: S3Object, storage: Storage = default_storage) -> Ou
         return Outcome.DUPLICATE
     outcome = Outcome.DUPLICATE
     if photo.status == Photo.Status.UPLOADING:
-        copied = storage.exists(photo.original.name) or _copy_to_original(
-            storage=storage, obj=obj, key=photo.original.name
+        copied = storage.size(photo.original.name) is not None or _copy_to_original(
+            storage=storage, obj=obj, photo=photo
         )
         if not copied:  # its replacement has an event of its own
             logger.info("s3://%s/%s changed before it was imported", obj.bucket, obj.key)
@@ -242,13 +219,13 @@ def s3_object_ingest(*, obj: S3Object, storage: Storage = default_storage) -> Ou
         photo_confirm_upload(photo=photo)
         outcome = Outcome.IMPORTED
         logger.info("Imported s3://%s/%s as photo %s", obj.bucket, obj.key, photo.pk)
-    _delete_incoming(storage=storage, obj=obj)
+    storage.delete_if_unchanged(key=obj.key, etag=obj.etag)  # a newer one has its own event
     return outcome
 
 
-def s3_event_message_handle(*, body: str, storage: Storage = default_storage) -> list[Outcome]:
+def s3_event_message_handle(*, body: str) -> list[Outcome]:
     """Every object one message announces; raises when the message must be retried."""
-    return [s3_object_ingest(obj=obj, storage=storage) for obj in parse_event_message(body)]
+    return [s3_object_ingest(obj=obj) for obj in parse_event_message(body)]
 
 
 # --- The SQS queue -------------------------------------------------------------------------
@@ -268,7 +245,6 @@ def sqs_consume(
     once: bool = False,
     wait_seconds: int = 20,
     should_stop=lambda: False,
-    storage: Storage = default_storage,
 ) -> dict[str, int]:
     """Long-poll the queue and handle each message; with `once`, stop when it is drained
     (a one-second long poll, which asks every SQS server, came back empty).
@@ -289,7 +265,7 @@ def sqs_consume(
             break  # drained: nothing, or only messages that already failed this run
         for message in messages:
             try:
-                outcomes = s3_event_message_handle(body=message["Body"], storage=storage)
+                outcomes = s3_event_message_handle(body=message["Body"])
             except Exception:
                 logger.exception(
                     "S3 event message %s failed; left on the queue", message["MessageId"]

@@ -1,33 +1,33 @@
-"""The pipeline's services: load a photo, run a pure step on its bytes, save the result.
+"""The pipeline's writes: what the stages found, saved; photos rejected or failed.
 
 Every function here is idempotent. Run twice, or concurrently, it leaves one set of
-results: steps whose output already exists for the photo's content hash skip, rows are
-written with update_or_create under unique constraints, and the photo only moves to
-`ready` through one conditional UPDATE on the three done-flags.
+results: rows are written with update_or_create under unique constraints, each photo's
+derived rows are written under its row lock, and status moves only through conditional
+UPDATEs. Which step runs when is the runner's business (processing/runner.py).
 """
 
 import logging
-from datetime import UTC, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from albums import storage as photo_storage
 from albums.models import Photo, PhotoLabel, ProcessingEvent, Rendition
-from processing.steps.errors import PhotoRejected
-from processing.steps.metadata import extract_metadata
-from processing.steps.thumbnails import RENDITION_SPECS, render_renditions
+from albums.storage import get_photo_storage, rendition_key
+from albums.taken_time import offset_timezone
+from processing.steps import formats
 
 logger = logging.getLogger(__name__)
 
 IN_FLIGHT = (Photo.Status.QUEUED, Photo.Status.PROCESSING)
-_EXTENSIONS = {"image/webp": "webp", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def decode_budget() -> int:
+    """DECODE_MEMORY_BUDGET_MB in bytes, as the pure steps take it (`max_bytes`)."""
+    return settings.DECODE_MEMORY_BUDGET_MB * 1024 * 1024
 
 
 def record_event(*, photo_id, step: str, outcome: str, message: str = "", attempt: int = 0):
@@ -41,26 +41,9 @@ def back_in_flight(status: str) -> dict:
     return {
         "status": status,
         "status_reason": "",
-        "failed_step": "",
-        "failed_at": None,
         "settled_at": None,
         "queued_at": timezone.now(),
     }
-
-
-def _load(photo_id, *, failed_too: bool = False) -> Photo | None:
-    """The photo if it still wants processing; None when deleted or already settled.
-
-    The fan-out steps also work on a `failed` photo: when one of them runs out of retries
-    while its sibling is still retrying, the sibling must finish its part, or the photo
-    could never become ready once the failed step is requeued. A failed photo only moves
-    to `ready` after that requeue puts it back in `processing`.
-    """
-    photo = Photo.objects.filter(pk=photo_id).first()
-    wanted = (*IN_FLIGHT, Photo.Status.FAILED) if failed_too else IN_FLIGHT
-    if photo is None or photo.status not in wanted:
-        return None
-    return photo
 
 
 def lock_photo(photo_id) -> bool:
@@ -79,8 +62,8 @@ def lock_photo(photo_id) -> bool:
 def photo_reject(*, photo_id, step: str, reason: str) -> None:
     """A permanent problem with the file: the photo ends `rejected`, never retried.
 
-    Both fan-out steps can find the same problem; only the one that settles the photo
-    records the rejection.
+    Two steps can find the same problem; only the one that settles the photo records the
+    rejection.
     """
     with transaction.atomic():
         rejected = Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
@@ -91,6 +74,7 @@ def photo_reject(*, photo_id, step: str, reason: str) -> None:
 
 
 def _botocore_network() -> tuple[type[BaseException], ...]:
+    # botocore is there only with the S3 or Rekognition extras; asked only on a failure.
     from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import HTTPClientError
 
@@ -99,6 +83,7 @@ def _botocore_network() -> tuple[type[BaseException], ...]:
 
 def failure_reason(*, step: str, exception: BaseException | None, attempts: int) -> str:
     """What the owner reads: the step and a plain cause, never a path or a traceback."""
+    # detectors.base sits above services in the layers contract: read only to word a failure.
     from processing.detectors.base import TransientDetectorError
 
     if isinstance(exception, FileNotFoundError):
@@ -113,76 +98,33 @@ def failure_reason(*, step: str, exception: BaseException | None, attempts: int)
     return f"Processing stopped at the {step} step after {tries}: {cause}. Try again later."
 
 
-def photo_fail(
-    *, photo_id, step: str, error: str, attempts: int, exception: BaseException | None = None
-) -> None:
-    """Transient errors outlived their retries: `failed`, with the step and error kept.
+def photo_fail(*, photo_id, reason: str) -> None:
+    """A required step outlived its retries: the photo is `failed`, with the plain reason.
 
-    The owner sees a plain reason; the full error goes to the photo's history for
-    moderators and operators.
+    The step's own row keeps the error; the photo's history has every attempt.
     """
-    now = timezone.now()
-    reason = failure_reason(step=step, exception=exception, attempts=attempts)
-    with transaction.atomic():
-        Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
-            status=Photo.Status.FAILED,
-            status_reason=reason,
-            failed_step=step,
-            failed_at=now,
-            settled_at=now,
-        )
-        record_event(
-            photo_id=photo_id, step=step, outcome="failed", message=error, attempt=attempts
-        )
-
-
-def _complete_if_done(photo_id) -> bool:
-    """The step that finds all three flags set moves the photo to ready (exactly once)."""
-    done = Photo.objects.filter(
-        pk=photo_id,
-        status=Photo.Status.PROCESSING,
-        metadata_done=True,
-        thumbnails_done=True,
-        labels_done=True,
-    ).update(status=Photo.Status.READY, settled_at=timezone.now(), status_reason="")
-    return bool(done)
-
-
-# --- metadata (validation) ----------------------------------------------------------------
-
-
-def photo_extract_metadata(*, photo_id) -> bool:
-    """Validate the file by its content and record its metadata.
-
-    Returns True when the photo should fan out to thumbnails and labels.
-    """
-    photo = _load(photo_id)
-    if photo is None:
-        return False
-    Photo.objects.filter(pk=photo_id, status=Photo.Status.QUEUED).update(
-        status=Photo.Status.PROCESSING, processing_started_at=timezone.now()
+    Photo.objects.filter(pk=photo_id, status__in=IN_FLIGHT).update(
+        status=Photo.Status.FAILED, status_reason=reason, settled_at=timezone.now()
     )
-    if photo.metadata_done and photo.sha256:
-        return True  # a redelivered message: the fan-out below is idempotent
-    try:
-        with default_storage.open(photo.original.name, "rb") as fp:
-            meta = extract_metadata(fp, max_pixels=settings.MAX_IMAGE_PIXELS)
-    except PhotoRejected as exc:
-        photo_reject(photo_id=photo_id, step="metadata", reason=exc.reason)
-        return False
+
+
+# --- ingest: metadata and renditions ------------------------------------------------------
+
+
+def photo_save_metadata(*, photo: Photo, meta) -> None:
+    """Record what the file says about itself, and whether the owner has it already."""
+    photo_id = photo.pk
     fields = _metadata_fields(meta)
     with transaction.atomic():
         # One owner's metadata commits take turns, so two copies of the same file finishing
         # at once still see each other (READ COMMITTED would let both miss).
         get_user_model().objects.select_for_update().filter(pk=photo.owner_id).first()
         fields["duplicate_of_id"] = first_with_same_content(photo=photo, sha256=meta.sha256)
-        Photo.objects.filter(pk=photo_id).update(metadata_done=True, **fields)
+        Photo.objects.filter(pk=photo_id).update(**fields)
         # Labels may already be in (a rerun): their copy of the sort position follows.
         PhotoLabel.objects.filter(photo_id=photo_id).update(taken_at=fields["taken_at"])
         if fields["duplicate_of_id"] is None:  # later copies hashed before this one
             _claim_later_copies(photo=photo, sha256=meta.sha256)
-        record_event(photo_id=photo_id, step="metadata", outcome="done")
-    return True
 
 
 def first_with_same_content(*, photo: Photo, sha256: str):
@@ -209,7 +151,7 @@ def _metadata_fields(meta) -> dict:
     taken_at = meta.taken_at
     if taken_at is not None and timezone.is_naive(taken_at):
         # EXIF times are wall-clock; with an offset we know the instant, else call it UTC.
-        tz = _offset_tz(meta.taken_at_offset) or UTC
+        tz = offset_timezone(meta.taken_at_offset) or UTC
         taken_at = taken_at.replace(tzinfo=tz)
     return {
         "format": meta.format or "",
@@ -234,60 +176,26 @@ def _metadata_fields(meta) -> dict:
     }
 
 
-def _offset_tz(offset: str | None):
-    if not offset or len(offset) != 6 or offset[0] not in "+-":
-        return None
-    try:
-        hours, minutes = int(offset[1:3]), int(offset[4:6])
-    except ValueError:
-        return None
-    sign = 1 if offset[0] == "+" else -1
-    return dt_timezone(sign * timedelta(hours=hours, minutes=minutes))
+# --- renditions ---------------------------------------------------------------------------
 
 
-# --- thumbnails ---------------------------------------------------------------------------
-
-
-def photo_render_thumbnails(*, photo_id) -> None:
-    photo = _load(photo_id, failed_too=True)
-    if photo is None:
-        return
-    existing = {
-        r.spec: r for r in Rendition.objects.filter(photo_id=photo_id, source_sha256=photo.sha256)
-    }
-    if photo.sha256 and all(spec.name in existing for spec in RENDITION_SPECS):
-        logger.debug("Renditions of %s already exist for this content", photo_id)
-    else:
-        try:
-            with default_storage.open(photo.original.name, "rb") as fp:
-                renditions = render_renditions(fp, max_pixels=settings.MAX_IMAGE_PIXELS)
-        except PhotoRejected as exc:
-            photo_reject(photo_id=photo_id, step="thumbnails", reason=exc.reason)
-            return
-        for rendition in renditions:
-            _store_rendition(photo, rendition)
-    with transaction.atomic():
-        if not Photo.objects.filter(pk=photo_id).update(thumbnails_done=True):
-            return  # deleted meanwhile
-        record_event(photo_id=photo_id, step="thumbnails", outcome="done")
-    _complete_if_done(photo_id)
+def photo_save_renditions(*, photo: Photo, sha256: str, renditions) -> None:
+    """Store renditions of the content with this hash (what the key and row record)."""
+    photo.sha256 = sha256
+    for rendition in renditions:
+        _store_rendition(photo, rendition)
 
 
 def _store_rendition(photo: Photo, rendition) -> None:
-    """Write one rendition under its content-hash key and point the photo's row at it.
+    """Write one rendition under its content-keyed name and point the photo's row at it.
 
     The photo's row lock makes this one writer at a time, so a file under the key that no
     row names is a leftover of a run that died before committing: it is replaced, and the
     key stays exactly the one a re-run will look for.
     """
-    ext = _EXTENSIONS.get(rendition.mime_type, "bin")
-    key = photo_storage.rendition_key(
-        owner_id=photo.owner_id,
-        photo_id=photo.id,
-        spec=rendition.name,
-        sha256=photo.sha256,
-        ext=ext,
-    )
+    storage = get_photo_storage()
+    ext = formats.key_extension(rendition.mime_type)
+    key = rendition_key(photo_id=photo.id, spec=rendition.name, ext=ext, source_sha256=photo.sha256)
     with transaction.atomic():
         if not lock_photo(photo.pk):
             return  # deleted meanwhile: a file saved now would belong to nobody
@@ -298,8 +206,14 @@ def _store_rendition(photo: Photo, rendition) -> None:
         )
         name = key
         if previous != key:
-            photo_storage.delete_quietly(storage=default_storage, keys=[key])
-            name = default_storage.save(key, ContentFile(rendition.data))
+            name = storage.save_rendition(
+                photo_id=photo.id,
+                spec=rendition.name,
+                ext=ext,
+                data=rendition.data,
+                content_type=rendition.mime_type,
+                source_sha256=photo.sha256,
+            )
         Rendition.objects.update_or_create(
             photo=photo,
             spec=rendition.name,
@@ -313,48 +227,4 @@ def _store_rendition(photo: Photo, rendition) -> None:
             },
         )
         if previous and previous != name:
-            transaction.on_commit(
-                lambda: photo_storage.delete_quietly(storage=default_storage, keys=[previous])
-            )
-
-
-# --- labels -------------------------------------------------------------------------------
-
-
-def photo_detect_labels(*, photo_id) -> None:
-    from processing.labeling import detection_for_photo, save_detection
-
-    photo = _load(photo_id, failed_too=True)
-    if photo is None:
-        return
-    if not photo.labels_done:
-        try:
-            detection = detection_for_photo(photo)
-        except PhotoRejected as exc:
-            photo_reject(photo_id=photo_id, step="labels", reason=exc.reason)
-            return
-        save_detection(photo=photo, detection=detection)
-    _complete_if_done(photo_id)
-
-
-# --- re-driving from the database ---------------------------------------------------------
-
-
-def pipeline_resend_stale(*, older_than_minutes: int | None = None) -> list:
-    """Re-send photos left queued or processing (a restarted broker, a lost message).
-
-    Returns the ids of the photos re-sent.
-    """
-    from processing import tasks
-
-    if older_than_minutes is None:
-        older_than_minutes = settings.PIPELINE_STALE_AFTER_MINUTES
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    stale = Photo.objects.filter(status__in=IN_FLIGHT).filter(
-        Q(queued_at__lte=cutoff) | Q(queued_at__isnull=True)
-    )
-    ids = list(stale.values_list("id", flat=True))
-    for photo_id in ids:
-        Photo.objects.filter(pk=photo_id).update(queued_at=timezone.now())
-        tasks.extract_metadata.send(str(photo_id))
-    return ids
+            transaction.on_commit(lambda: storage.delete([previous]))

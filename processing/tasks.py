@@ -1,47 +1,85 @@
-"""The pipeline's actors: thin interfaces that take a photo id and call a service.
+"""The pipeline's actors: one per registered step, each a thin interface to the runner.
 
-    extract_metadata ──▶ render_thumbnails ┐ fan out; the last to finish
-                     └─▶ detect_labels     ┘ marks the photo ready
-
-Thumbnails and labels sit on separate queues so a slow label service never starves
-thumbnails. Permanent problems end the photo `rejected` inside the services (nothing to
-retry); any other exception is retried with backoff and, once retries run out, the
-PipelineFailures middleware marks the photo `failed` and the message stays in the
-broker's dead-letter queue.
+Declared from processing/registry.py, on the step's own queue with its retry policy, so a
+slow label service never starves ingest. An attempt that raises is retried with backoff;
+when retries run out, dramatiq sends `step_exhausted`, which marks the step (and, for a
+required step, the photo) `failed`, while the message itself stays in the dead-letter
+queue. That hook is the actor's own option: it does not depend on middleware order.
 """
 
 import dramatiq
 from django.conf import settings
-from django.db import transaction
+from dramatiq.middleware import CurrentMessage
 
-from processing import services
+from processing import registry, runner
 
-RETRY_OPTIONS = {
-    "max_retries": settings.PIPELINE_MAX_RETRIES,
-    "min_backoff": settings.PIPELINE_MIN_BACKOFF_MS,
-    "max_backoff": settings.PIPELINE_MAX_BACKOFF_MS,
-    "time_limit": settings.PIPELINE_TIME_LIMIT_MS,
-}
-
-STEP_OF_ACTOR = {
-    "extract_metadata": "metadata",
-    "render_thumbnails": "thumbnails",
-    "detect_labels": "labels",
-}
+EXHAUSTED = "step_exhausted"
+_actors: dict[str, dramatiq.Actor] = {}
 
 
-@dramatiq.actor(queue_name="metadata", **RETRY_OPTIONS)
-def extract_metadata(photo_id: str) -> None:
-    if services.photo_extract_metadata(photo_id=photo_id):
-        transaction.on_commit(lambda: render_thumbnails.send(photo_id))
-        transaction.on_commit(lambda: detect_labels.send(photo_id))
+def _options(step: registry.Step) -> dict:
+    retry = step.retry
+    pick = lambda value, default: default if value is None else value  # noqa: E731
+    return {
+        "queue_name": step.queue,
+        "max_retries": pick(retry.max_retries, settings.PIPELINE_MAX_RETRIES),
+        "min_backoff": pick(retry.min_backoff_ms, settings.PIPELINE_MIN_BACKOFF_MS),
+        "max_backoff": pick(retry.max_backoff_ms, settings.PIPELINE_MAX_BACKOFF_MS),
+        "time_limit": pick(retry.time_limit_ms, settings.PIPELINE_TIME_LIMIT_MS),
+        "on_retry_exhausted": EXHAUSTED,
+        "priority": step.priority,
+    }
 
 
-@dramatiq.actor(queue_name="thumbnails", **RETRY_OPTIONS)
-def render_thumbnails(photo_id: str) -> None:
-    services.photo_render_thumbnails(photo_id=photo_id)
+def actor_for(name: str) -> dramatiq.Actor:
+    """The actor that runs step `name` (declared on first use, e.g. a step a test adds)."""
+    if name not in _actors:
+        step = registry.step_for_actor(name)
+        if step is None:
+            raise KeyError(f"No pipeline step answers to the actor {name!r}")
+
+        def perform(photo_id: str) -> None:
+            last = _last_attempt(_actors[name])
+            for next_name in runner.run_step(
+                step_name=step.name, photo_id=photo_id, last_attempt=last
+            ):
+                send(next_name, photo_id)
+
+        perform.__name__ = perform.__qualname__ = name
+        _actors[name] = dramatiq.actor(perform, actor_name=name, **_options(step))
+    return _actors[name]
 
 
-@dramatiq.actor(queue_name="labels", **RETRY_OPTIONS)
-def detect_labels(photo_id: str) -> None:
-    services.photo_detect_labels(photo_id=photo_id)
+def _last_attempt(actor: dramatiq.Actor) -> bool:
+    """Whether the message being processed has no retry left (its failure is then recorded
+    as `failed` by step_exhausted, not as one more `retry`). Needs CurrentMessage."""
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return False
+    limit = message.options.get("max_retries", actor.options.get("max_retries", 0))
+    return int(message.options.get("retries", 0)) >= int(limit)
+
+
+def send(step_name: str, photo_id) -> dramatiq.Message:
+    return actor_for(step_name).send(str(photo_id))
+
+
+@dramatiq.actor(actor_name=EXHAUSTED, queue_name="pipeline", max_retries=20)
+def step_exhausted(message_data: dict, retry_info: dict) -> None:
+    step = registry.step_for_actor(message_data.get("actor_name", ""))
+    args = message_data.get("args") or []
+    if step is None or not args:
+        return
+    runner.step_exhausted(
+        step_name=step.name, photo_id=args[0], retries=int(retry_info.get("retries", 0))
+    )
+
+
+def declare_all() -> None:
+    """Every registered step's actor, and the names it answered to before."""
+    for step in registry.steps():
+        for name in (step.name, *step.aliases):
+            actor_for(name)
+
+
+declare_all()

@@ -5,11 +5,18 @@ import os
 import shutil
 import tempfile
 
+# Which pytest process made the folders below: each pytest-xdist worker makes its own (it
+# inherits the controller's environment), a `manage.py` subprocess of a test reuses them.
+_OWNER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_MINE = os.environ.get("IMAGESITE_TEST_DIRS_OWNER") == _OWNER
+os.environ["IMAGESITE_TEST_DIRS_OWNER"] = _OWNER
+
 
 def _temporary_dir(variable: str, prefix: str) -> str:
-    """A temp folder for this run, shared with subprocesses, removed by its creator."""
-    if variable not in os.environ:
-        os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+    """A temp folder for this run (this xdist worker's own), shared with subprocesses,
+    removed by its creator."""
+    if variable not in os.environ or not _MINE:
+        os.environ[variable] = tempfile.mkdtemp(prefix=f"{prefix}{_OWNER}-")
         atexit.register(shutil.rmtree, os.environ[variable], ignore_errors=True)
     return os.environ[variable]
 
@@ -22,6 +29,9 @@ os.environ.setdefault("DRAMATIQ_PROMETHEUS", "0")
 _temporary_dir("MEDIA_ROOT", "imagesite-media-")
 os.environ.setdefault("PIPELINE_MIN_BACKOFF_MS", "10")
 os.environ.setdefault("PIPELINE_MAX_BACKOFF_MS", "50")
+# OCR costs about a second a photo: the pipeline tests run without it; the text step's own
+# tests (tests/processing/test_vision_stages.py) turn it on.
+os.environ.setdefault("TEXT_DETECTOR", "off")
 
 from imagesite.settings import *  # noqa: E402,F403
 

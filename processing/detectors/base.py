@@ -27,6 +27,20 @@ class DetectedLabel:
     name: str
     confidence: float  # 0–100
     category: str = ""
+    source: str = ""  # the detector that found it, when detections of several are merged
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    """A face's box as fractions of the image's width and height (0–1), so it fits any
+    rendition; kept for later use (a face count today, people and crops one day)."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    confidence: float  # 0–100
+    source: str = ""
 
 
 @dataclass
@@ -35,6 +49,13 @@ class Detection:
     moderation: list[DetectedLabel] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
     skipped: str | None = None  # why nothing was detected, in plain words; the photo still proceeds
+    # True when `text` is this detector's full answer for the photo's text (Rekognition with
+    # detect_text): saving it then replaces the text rows, else they are left to the text step.
+    replaces_text: bool = False
+    faces: list[DetectedFace] = field(default_factory=list)
+    # True when this detector looked for faces: saving replaces the photo's faces with `faces`
+    # (none found clears them). A detector that did not look leaves stored faces alone.
+    replaces_faces: bool = False
     source: str = ""  # the detector's name
 
 

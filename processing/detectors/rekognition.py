@@ -50,28 +50,54 @@ SKIP_REASONS = {
 
 
 class RekognitionDetector:
+    """Any of labels, moderation labels and text, one Rekognition call each.
+
+    The switches let a mix of settings ask for only what it needs from Rekognition: a
+    moderation-only detector beside local labels, a text-only one for the text step.
+    """
+
     name = "rekognition"
 
     def __init__(
-        self, client: Any, *, max_labels: int, min_confidence: float, detect_text: bool
+        self,
+        client: Any,
+        *,
+        max_labels: int,
+        min_confidence: float,
+        detect_text: bool,
+        detect_labels: bool = True,
+        detect_moderation: bool = True,
     ) -> None:
         self.client = client
         self.max_labels = max_labels
         self.min_confidence = min_confidence
         self.detect_text = detect_text
+        self.detect_labels = detect_labels
+        self.detect_moderation = detect_moderation
 
     def detect(self, image: DetectorImage) -> Detection:
+        if not (self.detect_labels or self.detect_moderation or self.detect_text):
+            return Detection(source=self.name)
         request_image = self.request_image(image)
         if request_image is None:
-            return Detection(skipped="labels skipped: no image data to send", source=self.name)
+            reason = f"{self._what()} skipped: no image data to send"
+            return Detection(skipped=reason, source=self.name)
+        labels: dict = {}
+        moderation: dict = {}
+        text: dict = {}
         try:
-            labels = self.client.detect_labels(
-                Image=request_image, MaxLabels=self.max_labels, MinConfidence=self.min_confidence
-            )
-            moderation = self.client.detect_moderation_labels(
-                Image=request_image, MinConfidence=self.min_confidence
-            )
-            text = self.client.detect_text(Image=request_image) if self.detect_text else {}
+            if self.detect_labels:
+                labels = self.client.detect_labels(
+                    Image=request_image,
+                    MaxLabels=self.max_labels,
+                    MinConfidence=self.min_confidence,
+                )
+            if self.detect_moderation:
+                moderation = self.client.detect_moderation_labels(
+                    Image=request_image, MinConfidence=self.min_confidence
+                )
+            if self.detect_text:
+                text = self.client.detect_text(Image=request_image)
         except ClientError as exc:
             return self._skip_or_raise(exc)
         except (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError) as exc:
@@ -85,7 +111,14 @@ class RekognitionDetector:
                 if item.get("Type") == "LINE" and item.get("DetectedText")
             ],
             source=self.name,
+            replaces_text=self.detect_text,
         )
+
+    def _what(self) -> str:
+        """What this detector was asked for, for a skip's reason: "labels", "text"…"""
+        if self.detect_labels:
+            return "labels"
+        return "moderation" if self.detect_moderation else "text"
 
     def request_image(self, image: DetectorImage) -> dict[str, Any] | None:
         """S3Object for JPEG/PNG originals in S3 under 15 MB, else a JPEG under 5 MB as Bytes."""
@@ -112,7 +145,8 @@ class RekognitionDetector:
         if code in TRANSIENT_CODES or status >= 500:
             raise TransientDetectorError(f"Rekognition {code or status}: {error.get('Message')}")
         if code in SKIP_REASONS:
-            return Detection(skipped=f"labels skipped: {SKIP_REASONS[code]}", source=self.name)
+            reason = f"{self._what()} skipped: {SKIP_REASONS[code]}"
+            return Detection(skipped=reason, source=self.name)
         raise exc  # access denied, bad credentials, …: not ours to hide; the pipeline retries
 
 

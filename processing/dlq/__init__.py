@@ -1,8 +1,9 @@
 """Dead letters: the messages a broker keeps after their retries ran out, and what to do next.
 
-The database is the system of record: a photo whose step gave up is `failed`, with the step
-and the error. The broker's dead-letter queue keeps the message itself for a while (7 days by
-default), so operators can see what died and why, and send it again once the cause is fixed.
+The database is the system of record: a step that gave up is `failed` on its PhotoStep row,
+with the error (and so is its photo, for a required step). The broker's dead-letter queue
+keeps the message itself for a while (7 days by default), so operators can see what died and
+why, and send it again once the cause is fixed.
 
     RedisBroker     sorted set  <namespace>:<queue>.XQ       redis message ids, scored by the
                                                              time (ms) they were dead-lettered
@@ -13,7 +14,7 @@ default), so operators can see what died and why, and send it again once the cau
 
 The message a broker dead-letters is the one it delivered last, so its `retries` option counts
 the failures before that delivery and its `traceback` is the one before last; the final error
-is on the photo's history (PipelineFailures records it).
+is on the photo's history and its step's row (the runner records every attempt).
 
 Requeueing sends a fresh copy first (retry count reset, same message id so a duplicate is
 recognisable) and removes the dead one only once the broker has the copy: a crash in between
@@ -26,12 +27,8 @@ from processing.dlq.actions import (
     dead_letters_purge,
     dead_letters_requeue,
 )
-from processing.dlq.base import (
-    DeadLetterError,
-    broker_errors,
-    dead_letter_counts,
-    dead_letter_queue,
-)
+from processing.dlq.base import DeadLetterError, broker_errors
+from processing.dlq.brokers import dead_letter_counts, dead_letter_queue
 from processing.dlq.rabbitmq import RabbitmqSession
 from processing.dlq.redis import RedisSession
 

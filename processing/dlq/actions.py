@@ -2,6 +2,7 @@
 
 import dataclasses
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from datetime import datetime, timedelta
@@ -10,14 +11,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from albums.models import Photo, ProcessingEvent
+from processing import registry
 from processing.dlq.base import (
     DeadLetter,
     DeadLetterError,
     DeadLetterQueue,
     Session,
-    dead_letter_queue,
     fresh_copy,
 )
+from processing.dlq.brokers import dead_letter_queue
+from processing.models import PhotoStep
+from processing.services import back_in_flight, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +33,11 @@ logger = logging.getLogger(__name__)
 class PhotoInfo:
     id: str
     owner: str
-    album: str
-    album_id: str
+    albums: str  # the titles of the albums it is in, comma-separated
     file_name: str
     status: str
     reason: str  # what the owner reads
-    failed_step: str
+    failed_step: str  # the required step that failed, if the photo failed
     last_error: str  # the error of the last failed attempt of this message's step
 
 
@@ -83,7 +86,6 @@ class DeadLetterView:
 
 
 def _views(letters: list[DeadLetter]) -> list[DeadLetterView]:
-    import uuid
 
     wanted = {}
     for letter in letters:
@@ -91,12 +93,17 @@ def _views(letters: list[DeadLetter]) -> list[DeadLetterView]:
             wanted[letter.photo_id] = uuid.UUID(letter.photo_id or "")
         except ValueError:
             continue
-    photos, errors = {}, {}
+    photos, errors, failed_steps = {}, {}, {}
     pks = list(wanted.values())
     for start in range(0, len(pks), 500):
         chunk = pks[start : start + 500]
-        for photo in Photo.objects.filter(pk__in=chunk).select_related("owner", "album"):
+        for photo in (
+            Photo.objects.filter(pk__in=chunk).select_related("owner").prefetch_related("albums")
+        ):
             photos[str(photo.pk)] = photo
+        failed = PhotoStep.objects.filter(photo_id__in=chunk, status=PhotoStep.Status.FAILED)
+        for photo_id, step in failed.values_list("photo_id", "step"):
+            failed_steps.setdefault(str(photo_id), step)
         events = (
             ProcessingEvent.objects.filter(photo_id__in=chunk, outcome="failed")
             .order_by("-created_at", "-id")
@@ -113,12 +120,11 @@ def _views(letters: list[DeadLetter]) -> list[DeadLetterView]:
             info = PhotoInfo(
                 id=str(photo.pk),
                 owner=photo.owner.email,
-                album=photo.album.title,
-                album_id=str(photo.album_id),
+                albums=", ".join(sorted(album.title for album in photo.albums.all())),
                 file_name=photo.original_name,
                 status=photo.status,
                 reason=photo.status_reason,
-                failed_step=photo.failed_step,
+                failed_step=failed_steps.get(str(photo.pk), ""),
                 last_error=errors.get((str(photo.pk), letter.step), ""),
             )
         views.append(DeadLetterView(letter, info, photo_missing=pk is not None and photo is None))
@@ -170,10 +176,10 @@ def dead_letters_requeue(
 ) -> Outcome:
     """Send dead letters again (the ones named, or all) and only then drop them.
 
-    Each message's photo, if it is `failed`, goes back in flight first: `queued` for the
-    metadata step; `processing` for thumbnails and labels, the state in which those steps
-    run and the last of them marks the photo ready. A photo in any other state is left alone:
-    the copy then finds nothing to do (the services skip settled photos).
+    Each message's step goes back to `pending` first, and its photo, if it is `failed`, back
+    in flight: `queued` for a first step, `processing` for the others (the state in which
+    they run, and the last required one marks the photo ready). A step already done is left
+    alone: the copy then finds nothing to do.
     """
     return _apply(_requeue_one, message_ids, queue, store, on_progress)
 
@@ -245,8 +251,6 @@ def _purge_one(session: Session, copies: list[DeadLetter]) -> None:
     for copy in copies:
         session.remove(copy)
     if letter.step and letter.photo_id and _photo_exists(letter.photo_id):
-        from processing.services import record_event
-
         record_event(
             photo_id=letter.photo_id,
             step=letter.step,
@@ -263,30 +267,34 @@ def _photo_exists(photo_id: str) -> bool:
 
 
 def _photo_back_in_flight(letter: DeadLetter) -> Callable[[], None] | None:
-    """A failed photo goes back in flight for the step being re-sent.
+    """The step being re-sent goes back to `pending`, and a failed photo back in flight.
 
-    Committed before the copy is sent, so the worker finds the photo in flight. Returns how
-    to undo it if the send fails (None when the photo was not `failed`).
+    Committed before the copy is sent, so the worker finds both ready to run. Returns how
+    to undo it if the send fails (None when there was nothing to change).
     """
-    from processing.services import back_in_flight, record_event
-
     step, photo_id = letter.step, letter.photo_id
     if step is None or photo_id is None or not _photo_exists(photo_id):
         return None
-    status = Photo.Status.QUEUED if step == "metadata" else Photo.Status.PROCESSING
-    fields = ("status_reason", "failed_step", "failed_at", "settled_at")
+    first = not registry.get(step).after
+    status = Photo.Status.QUEUED if first else Photo.Status.PROCESSING
+    fields = ("status", "status_reason", "settled_at", "queued_at")
+    step_fields = ("status", "reason", "error", "finished_at")
     updates = back_in_flight(status)
-    now = updates["queued_at"]
     with transaction.atomic():
-        before = (
+        photo_before = (
             Photo.objects.select_for_update()
             .filter(pk=photo_id, status=Photo.Status.FAILED)
             .values(*fields)
             .first()
         )
-        if before is None:
+        states = PhotoStep.objects.filter(photo_id=photo_id, step=step)
+        step_before = states.exclude(status__in=PhotoStep.FINAL).values(*step_fields).first()
+        if photo_before is None and step_before is None:
             return None
-        Photo.objects.filter(pk=photo_id).update(**updates)
+        if photo_before is not None:
+            Photo.objects.filter(pk=photo_id).update(**updates)
+        if step_before is not None:
+            states.update(status=PhotoStep.Status.PENDING, reason="", error="", finished_at=None)
         record_event(
             photo_id=photo_id,
             step=step,
@@ -296,9 +304,12 @@ def _photo_back_in_flight(letter: DeadLetter) -> Callable[[], None] | None:
 
     def restore() -> None:
         with transaction.atomic():
-            Photo.objects.filter(pk=photo_id, status=status, queued_at=now).update(
-                status=Photo.Status.FAILED, **before
-            )
+            if photo_before is not None:
+                Photo.objects.filter(
+                    pk=photo_id, status=status, queued_at=updates["queued_at"]
+                ).update(**photo_before)
+            if step_before is not None:
+                states.filter(status=PhotoStep.Status.PENDING).update(**step_before)
             record_event(
                 photo_id=photo_id,
                 step=step,

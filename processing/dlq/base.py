@@ -6,11 +6,12 @@ from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any
 
-import dramatiq
 from dramatiq import Message
 from dramatiq import errors as dramatiq_errors
 from dramatiq.common import current_millis, q_name
 from dramatiq.errors import DecodeError
+
+from processing import registry
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +46,13 @@ def broker_errors() -> tuple[type[BaseException], ...]:
         getattr(dramatiq_errors, "BrokerConnectionError", None) or dramatiq_errors.ConnectionError,
     ]
     try:
+        # Only the broker in use has its client installed: import it when asked about it.
         import redis
 
         errors.append(redis.RedisError)
     except ImportError:  # pragma: no cover
         pass
-    try:
+    try:  # pika, for RabbitMQ: the same
         import pika.exceptions
 
         errors.append(pika.exceptions.AMQPError)
@@ -80,9 +82,9 @@ class DeadLetter:
 
     @property
     def step(self) -> str | None:
-        from processing.tasks import STEP_OF_ACTOR
-
-        return STEP_OF_ACTOR.get(self.actor)
+        """The pipeline step this message runs (also for an actor's former name)."""
+        step = registry.step_for_actor(self.actor)
+        return step.name if step else None
 
     @property
     def tries(self) -> int:
@@ -144,10 +146,7 @@ class DeadLetterQueue(ABC):
 
     def queues(self) -> list[str]:
         """The work queues whose dead letters to look at: the pipeline's and any declared."""
-        from processing import tasks
-
-        actors = (tasks.extract_metadata, tasks.render_thumbnails, tasks.detect_labels)
-        names = {actor.queue_name for actor in actors}
+        names = {step.queue for step in registry.steps()}
         names |= {q_name(n) for n in self.broker.get_declared_queues()}
         return sorted(n for n in names if not n.endswith((".DQ", ".XQ")))
 
@@ -174,40 +173,3 @@ def _decode(data: bytes, *, where: str) -> Message | None:
     except DecodeError:
         logger.warning("Undecodable dead letter left in place: %s", where)
         return None
-
-
-def dead_letter_queue(broker=None) -> DeadLetterQueue:
-    """The dead-letter queues of the broker (the configured one by default)."""
-    from dramatiq.brokers.stub import StubBroker
-
-    # The backends import this module, so they are imported here, when first needed.
-    from processing.dlq.rabbitmq import RabbitmqDeadLetterQueue
-    from processing.dlq.redis import RedisDeadLetterQueue
-
-    broker = broker or dramatiq.get_broker()
-    if isinstance(broker, StubBroker):
-        raise EmbeddedBrokerError()
-    try:
-        from dramatiq.brokers.redis import RedisBroker
-
-        if isinstance(broker, RedisBroker):
-            return RedisDeadLetterQueue(broker)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from dramatiq.brokers.rabbitmq import RabbitmqBroker
-
-        if isinstance(broker, RabbitmqBroker):
-            return RabbitmqDeadLetterQueue(broker)
-    except ImportError:  # pragma: no cover
-        pass
-    raise DeadLetterError(f"No dead-letter support for {type(broker).__name__}.")
-
-
-def dead_letter_counts() -> dict[str, int]:
-    """Dead letters waiting per work queue, for /metrics; empty with the embedded broker."""
-    try:
-        store = dead_letter_queue()
-    except EmbeddedBrokerError:
-        return {}
-    return store.counts()

@@ -23,11 +23,13 @@ class RabbitmqDeadLetterQueue(DeadLetterQueue):
     """
 
     def _connect(self):
+        # pika is needed only when RabbitMQ is the broker (the `rabbitmq` extra).
         import pika
 
         return pika.BlockingConnection(self.broker.parameters)
 
     def counts(self) -> dict[str, int]:
+        # pika is needed only when RabbitMQ is the broker (the `rabbitmq` extra).
         import pika.exceptions
 
         counts = {}
@@ -50,6 +52,7 @@ class RabbitmqDeadLetterQueue(DeadLetterQueue):
 
     @contextmanager
     def session(self, queue: str) -> Iterator[Session]:
+        # pika is needed only when RabbitMQ is the broker (the `rabbitmq` extra).
         import pika.exceptions
         from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL
 
@@ -94,6 +97,7 @@ class RabbitmqSession(Session):
         self._publisher = None
 
     def send(self, message: Message) -> None:
+        # pika is needed only when RabbitMQ is the broker (the `rabbitmq` extra).
         import pika
 
         broker = self.store.broker

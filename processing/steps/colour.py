@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 
 from PIL import Image
 
@@ -14,8 +15,6 @@ except ImportError:  # pragma: no cover - depends on the Pillow build
 
 logger = logging.getLogger(__name__)
 
-# Modes Image.reduce() accepts without a conversion first.
-REDUCIBLE_MODES = frozenset({"L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "I", "F"})
 
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")) if ImageCms else None
 
@@ -35,6 +34,40 @@ def to_srgb(image: Image.Image) -> Image.Image:
         image = image.convert("RGB")
     image.info.pop("icc_profile", None)
     return image
+
+
+def reduce_in_bands(image: Image.Image, factor: int, *, band_bytes: int) -> Image.Image:
+    """`image` box-reduced by `factor`, converted band by band so no full-size copy is made.
+
+    Each band of rows (a multiple of `factor`) is cropped, brought to a mode `reduce()`
+    takes (RGBA's premultiplied copy, P's RGBA, 16-bit grey's 32-bit copy all stay band
+    sized), reduced and pasted. The embedded ICC profile stays in `info` for `to_srgb`.
+    """
+    width, height = image.size
+    convert = _band_converter(image)
+    rows = max(factor, band_bytes // max(1, width * 4) // factor * factor)
+    reduced = None
+    for top in range(0, height, rows):
+        band = convert(image.crop((0, top, width, min(height, top + rows))))
+        part = band.reduce(factor) if factor > 1 else band
+        if reduced is None:
+            size = (math.ceil(width / factor), math.ceil(height / factor))
+            reduced = Image.new(part.mode, size)
+        reduced.paste(part, (0, top // factor))
+        del band, part
+    reduced.info = {key: image.info[key] for key in ("icc_profile",) if key in image.info}
+    return reduced
+
+
+def _band_converter(image: Image.Image):
+    """How to bring one band of `image` to a mode reduce() averages correctly."""
+    mode = image.mode
+    if mode.startswith("I;16"):
+        scale = 1 / 256 if image.getextrema()[1] > 255 else 1  # the whole image's range
+        return lambda band: band.convert("I").point(lambda value: value * scale)
+    if mode in ("P", "PA", "1"):  # palette indices and bits cannot be averaged
+        return _to_basic_mode
+    return lambda band: band
 
 
 def has_alpha(image: Image.Image) -> bool:

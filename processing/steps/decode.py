@@ -11,13 +11,15 @@ from __future__ import annotations
 import math
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
 import pillow_heif
 from PIL import Image, UnidentifiedImageError, features
 
-from processing.steps.colour import REDUCIBLE_MODES, to_srgb
+from processing.steps.budget import BAND_BYTES, DEFAULT_MAX_BYTES, GATE, check, decoding_bytes
+from processing.steps.colour import reduce_in_bands, to_srgb
 from processing.steps.errors import (
     CorruptImage,
     EmptyFile,
@@ -26,11 +28,22 @@ from processing.steps.errors import (
     TruncatedImage,
     UnsupportedFormat,
 )
+from processing.steps.formats import PILLOW_FORMATS
+from processing.steps.heif_boxes import read_meta, transform_orientation
+from processing.steps.jpeg_scan import MAX_MISSING, missing_fraction
 from processing.steps.sniff import image_signature, sniff, with_article, zero_dimensions
 
-__all__ = ["ALLOWED_FORMATS", "DecodedImage", "decode", "fit_within", "open_image", "sniff"]
+__all__ = [
+    "ALLOWED_FORMATS",
+    "DecodedImage",
+    "decode",
+    "fit_within",
+    "memory_needed",
+    "open_image",
+    "sniff",
+]
 
-ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "TIFF", "HEIF", "AVIF"})
+ALLOWED_FORMATS = PILLOW_FORMATS  # processing.steps.formats: the one table
 SUPPORTED_TEXT = "JPEG, PNG, WebP, GIF, TIFF, HEIC/HEIF and AVIF"
 
 pillow_heif.register_heif_opener()
@@ -100,17 +113,30 @@ def open_image(fp: IO[bytes], *, max_pixels: int) -> Image.Image:
         raise CorruptImage("The image has zero width or height.")
     if width * height > max_pixels:
         raise TooManyPixels(too_many_pixels_reason(width * height, max_pixels))
+    note_transform_boxes(image, fp)
     return image
 
 
 def decode(
-    fp: IO[bytes], *, max_pixels: int, target: tuple[int, int] | None = None
+    fp: IO[bytes],
+    *,
+    max_pixels: int,
+    target: tuple[int, int] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_loaded: Callable[[Image.Image, tuple[int, int]], None] | None = None,
 ) -> DecodedImage:
-    """Decode the first frame once, upright, as L/RGB/RGBA sRGB.
+    """Decode the first frame once, upright, as L/RGB/RGBA sRGB, within `max_bytes`.
 
     With `target` (a bounding box for the largest size needed later) JPEGs are decoded at a
     reduced DCT scale and other formats are box-reduced by an integer factor, so the result
-    is never smaller than the box-fitted target but can be up to twice as large.
+    is never smaller than the box-fitted target but can be up to twice as large. The reduce
+    runs in bands before any conversion, so only the decoded pixels are ever full size.
+    Raises TooMuchMemory, before decoding anything, when that would need more than
+    `max_bytes`; decodes running at once in this process share `max_bytes` (budget.GATE).
+
+    `on_loaded(image, stored_size)` is called once the pixels are loaded, before any
+    conversion: the moment to read what the file says about itself (EXIF) from the same
+    decode.
     """
     image = open_image(fp, max_pixels=max_pixels)
     image_format = format_name(image)
@@ -118,23 +144,54 @@ def decode(
     if target is not None and image_format == "JPEG":
         # JPEG EXIF sits in the header, so reading it here decodes nothing.
         image.draft("RGB", _stored_box(stored_size, target, applied_orientation(image)))
-    # Decode before any other EXIF access: PNG's getexif() loads pixels itself and a failure
-    # there would be swallowed by the best-effort EXIF readers.
-    load_pixels(image)
-    exif = image.info.get("exif") if isinstance(image.info.get("exif"), bytes) else None
-    orientation = stored_orientation(image)
-    applied = applied_orientation(image)
-    if target is not None:
-        fitted = _stored_box(stored_size, target, applied)
-        if image.mode not in REDUCIBLE_MODES:
-            image = to_srgb(image)
-        factor = min(image.width // fitted[0], image.height // fitted[1])
-        if factor >= 2:
-            image = image.reduce(factor)
-    image = to_srgb(image)
-    if applied in _TRANSPOSE:
-        image = image.transpose(_TRANSPOSE[applied])
+    needed = memory_needed(image, image_format, stored_size=stored_size, target=target)
+    check(needed, max_bytes)
+    with GATE.reserve(needed, max_bytes):
+        require_whole_scan(fp, image_format)
+        # Decode before any other EXIF access: PNG's getexif() loads pixels itself and a
+        # failure there would be swallowed by the best-effort EXIF readers.
+        load_pixels(image)
+        if on_loaded is not None:
+            on_loaded(image, stored_size)
+        exif = image.info.get("exif") if isinstance(image.info.get("exif"), bytes) else None
+        orientation = stored_orientation(image)
+        applied = applied_orientation(image)
+        if target is not None:
+            fitted = _stored_box(stored_size, target, applied)
+            factor = min(image.width // fitted[0], image.height // fitted[1])
+            if factor >= 2:
+                decoded, image = image, reduce_in_bands(image, factor, band_bytes=BAND_BYTES)
+                decoded.close()  # the full-size pixels go now, not when the caller is done
+        image = to_srgb(image)
+        if applied in _TRANSPOSE:
+            image = image.transpose(_TRANSPOSE[applied])
     return DecodedImage(image, image_format, exif, orientation, stored_size)
+
+
+def memory_needed(
+    image: Image.Image,
+    image_format: str,
+    *,
+    stored_size: tuple[int, int],
+    target: tuple[int, int] | None,
+) -> int:
+    """Bytes `decode` holds at its peak for this opened (not yet loaded) image.
+
+    The decode itself, then either the bands and the reduced copy with its conversions, or,
+    with no reduce, full-size conversions (to 32-bit pixels, through a profile, upright).
+    The orientation is not known before PNG pixels load, so the smaller reduce is assumed.
+    """
+    width, height = image.size
+    needed = decoding_bytes(image, image_format, stored_size=stored_size)
+    factor = 1
+    if target is not None:
+        boxes = (fit_within(stored_size, target), fit_within(stored_size, target[::-1]))
+        factor = min(min(width // box[0], height // box[1]) for box in boxes)
+    if factor >= 2:
+        reduced = math.ceil(width / factor) * math.ceil(height / factor) * 4
+        return needed + 3 * BAND_BYTES + 3 * reduced
+    converts = image.mode not in ("L", "RGB", "RGBA") or bool(image.info.get("icc_profile"))
+    return needed + width * height * 4 * (3 if converts else 1)
 
 
 def _stored_box(
@@ -143,6 +200,18 @@ def _stored_box(
     """`target` fitted to the stored pixels (the box turns with a 90° orientation)."""
     box = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
     return fit_within(stored_size, box)
+
+
+def require_whole_scan(fp: IO[bytes], image_format: str) -> None:
+    """Reject a JPEG whose scan data stops early, even when an end marker follows it."""
+    if image_format != "JPEG":
+        return
+    position = fp.tell()
+    fp.seek(0)
+    data = fp.read()
+    fp.seek(position)
+    if missing_fraction(data) > MAX_MISSING:
+        raise TruncatedImage(TRUNCATED_REASON)
 
 
 def load_pixels(image: Image.Image) -> None:
@@ -166,8 +235,26 @@ def format_name(image: Image.Image) -> str:
     return _FORMAT_ALIASES.get(name, name)
 
 
+def note_transform_boxes(image: Image.Image, fp: IO[bytes]) -> None:
+    """Record a HEIF's irot/imir before decoding: libheif applies them and forgets them.
+
+    Sets `image.info["transform_orientation"]` (1–8, or None when the file has no transform
+    boxes); the orientation helpers below read it.
+    """
+    if format_name(image) == "HEIF":
+        meta = read_meta(fp)
+        image.info["transform_orientation"] = transform_orientation(meta) if meta else None
+
+
 def stored_orientation(image: Image.Image) -> int | None:
-    """The orientation the file declares; pillow-heif moves it to info["original_orientation"]."""
+    """The orientation the file declares, as an EXIF value; None when it declares none.
+
+    HEIF: the transform boxes when there are any (they are what viewers apply), else the
+    EXIF orientation, which pillow-heif moves to info["original_orientation"].
+    """
+    boxes = image.info.get("transform_orientation")
+    if isinstance(boxes, int) and 1 <= boxes <= 8:
+        return boxes
     original = image.info.get("original_orientation")
     if isinstance(original, int) and 1 <= original <= 8:
         return original
@@ -175,7 +262,15 @@ def stored_orientation(image: Image.Image) -> int | None:
 
 
 def applied_orientation(image: Image.Image) -> int:
-    """The rotation still to apply to Pillow's pixels (HEIF decoders have applied theirs)."""
+    """The rotation still to apply to Pillow's pixels.
+
+    libheif has applied a HEIF's transform boxes itself; a HEIF without any (some phones
+    write only EXIF) still needs its EXIF orientation, which pillow-heif reset to 1.
+    """
+    if "transform_orientation" in image.info and image.info["transform_orientation"] is None:
+        original = image.info.get("original_orientation")
+        if isinstance(original, int) and 1 <= original <= 8:
+            return original
     return _exif_orientation(image) or 1
 
 

@@ -34,3 +34,7 @@ class TooManyPixels(PhotoRejected):
 
 class CorruptImage(PhotoRejected):
     """The header looks like an image but it cannot be decoded."""
+
+
+class TooMuchMemory(PhotoRejected):
+    """Decoding the image would need more memory than one decode may use."""

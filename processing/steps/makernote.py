@@ -1,14 +1,20 @@
-"""ISO speed from Canon maker notes, for the many Canon compacts that leave EXIF ISO empty.
+"""What maker notes add to EXIF: `maker_note_values` for any make, `canon_iso` for Canon.
 
-Follows ExifTool's Composite:ISO for Canon: CameraSettings[16] when it is a number, else
-BaseISO * AutoISO / 100 from ShotInfo[2] and ShotInfo[1]. Every offset is bounds-checked:
-the input is untrusted and a bad maker note only means "no ISO".
+Canon compacts leave EXIF ISO empty. `canon_iso` follows ExifTool's Composite:ISO for
+Canon: CameraSettings[16] when it is a number, else BaseISO * AutoISO / 100 from
+ShotInfo[2] and ShotInfo[1]. Every offset is bounds-checked: the input is untrusted and a
+bad maker note only means "no value". Other makes: processing/steps/makernote_brands.py.
 """
 
 from __future__ import annotations
 
 import math
 import struct
+from dataclasses import dataclass
+from datetime import datetime
+
+from processing.steps import makernote_brands as brands
+from processing.steps.tiff import maker_note
 
 _EXIF_IFD_POINTER = 0x8769
 _MAKER_NOTE = 0x927C
@@ -18,6 +24,49 @@ _MAX_ENTRIES = 512
 _TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8}
 _MAX_ISO = 10_000_000
 _CAMERA_ISO = {16: 50, 17: 100, 18: 200, 19: 400, 20: 800}
+
+
+@dataclass(frozen=True)
+class MakerNoteValues:
+    iso: int | None = None
+    exposure_time: float | None = None  # seconds
+    f_number: float | None = None
+    lens: str | None = None
+    taken_at: datetime | None = None
+    preferred: bool = False  # True: ExifTool shows these over the plain EXIF tags (Kodak)
+
+
+def maker_note_values(exif_block: bytes, make: str | None, model: str | None) -> MakerNoteValues:
+    """What the maker note of this make says; empty values when it says nothing we read.
+
+    Never raises: the bytes are untrusted and every reader is bounds-checked.
+    """
+    try:
+        return _values(exif_block, (make or "").strip().lower(), model)
+    except Exception:  # a reader bug must cost the values, never the photo
+        return MakerNoteValues()
+
+
+def _values(exif_block: bytes, make: str, model: str | None) -> MakerNoteValues:
+    note = maker_note(exif_block)
+    if note is None:
+        return MakerNoteValues()
+    if make.startswith("canon"):
+        iso = canon_iso(exif_block)
+        return MakerNoteValues(iso=round(iso) if iso else None)
+    if make.startswith("nikon"):
+        return MakerNoteValues(iso=brands.nikon_iso(note))
+    if make.startswith(("casio", "asahi", "pentax")):
+        return MakerNoteValues(iso=brands.casio_iso(note))
+    if make.startswith("olympus"):
+        return MakerNoteValues(lens=brands.olympus_lens(note))
+    if make.startswith(("minolta", "konica minolta")):
+        exposure, f_number = brands.minolta_exposure(note)
+        return MakerNoteValues(exposure_time=exposure, f_number=f_number)
+    if make.startswith(("eastman kodak", "kodak")):
+        exposure, f_number, iso = brands.kodak_exposure(note, model)
+        return MakerNoteValues(iso=iso, exposure_time=exposure, f_number=f_number, preferred=True)
+    return MakerNoteValues(taken_at=brands.reconyx_taken_at(note))
 
 
 def canon_iso(exif_block: bytes) -> float | None:

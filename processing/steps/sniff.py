@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import struct
 
+from processing.steps.formats import AVIF_BRANDS, HEIF_BRANDS
+
 # Signatures of image formats, used to tell "a damaged PNG" from "not an image at all".
 _IMAGE_SIGNATURES = (
     (b"\xff\xd8\xff", "JPEG"),
@@ -17,8 +19,6 @@ _IMAGE_SIGNATURES = (
     (b"MM\x00*", "TIFF"),
     (b"BM", "BMP"),
 )
-_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
-_AVIF_BRANDS = {b"avif", b"avis"}
 _VIDEO_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"qt  ", b"M4V ", b"3gp4", b"3gp5", b"avc1"}
 _SPELLED_WITH_VOWEL_SOUND = {"SGI", "MSP", "XBM", "XPM", "HDR", "MIC", "FLI"}
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<meta", b"<div")
@@ -32,9 +32,9 @@ def image_signature(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WebP"
     brand = _ftyp_brand(head)
-    if brand in _HEIF_BRANDS:
+    if brand in HEIF_BRANDS:
         return "HEIF"
-    if brand in _AVIF_BRANDS:
+    if brand in AVIF_BRANDS:
         return "AVIF"
     return None
 

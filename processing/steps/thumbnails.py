@@ -13,6 +13,7 @@ from typing import IO
 
 from PIL import Image
 
+from processing.steps.budget import DEFAULT_MAX_BYTES
 from processing.steps.colour import has_alpha
 from processing.steps.decode import decode, fit_within
 
@@ -54,19 +55,39 @@ RENDITION_SPECS = (
 
 
 def render_renditions(
-    fp: IO[bytes], *, specs: tuple[RenditionSpec, ...] = RENDITION_SPECS, max_pixels: int
+    fp: IO[bytes],
+    *,
+    specs: tuple[RenditionSpec, ...] = RENDITION_SPECS,
+    max_pixels: int,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[Rendition]:
     """Decode `fp` once and return one Rendition per spec, in the order of `specs`.
 
     Never upscales: an image smaller than a spec's box keeps its own size.
-    Raises PhotoRejected (from decode) for files that are not usable images.
+    Raises PhotoRejected (from decode) for files that are not usable images, TooMuchMemory
+    when decoding would need more than `max_bytes`.
     """
     if not specs:
         return []
+    decoded = decode(fp, max_pixels=max_pixels, target=largest_box(specs), max_bytes=max_bytes)
+    return render_from_image(decoded.image, specs)
+
+
+def largest_box(specs: tuple[RenditionSpec, ...]) -> tuple[int, int]:
+    """The box to pass as `decode(target=...)` so every spec can be rendered from the result."""
+    return max(spec.max_width for spec in specs), max(spec.max_height for spec in specs)
+
+
+def render_from_image(
+    image: Image.Image, specs: tuple[RenditionSpec, ...] = RENDITION_SPECS
+) -> list[Rendition]:
+    """One Rendition per spec, in the order of `specs`, from an already decoded, upright
+    sRGB image (`decode`'s). `image` is left as it is; decode with
+    `target=largest_box(specs)` to keep it small."""
+    if not specs:
+        return []
     by_size = sorted(specs, key=lambda spec: spec.max_width * spec.max_height, reverse=True)
-    largest = by_size[0]
-    decoded = decode(fp, max_pixels=max_pixels, target=(largest.max_width, largest.max_height))
-    base = decoded.image
+    base = image.copy() if image.info else image
     base.info = {}  # nothing from the original's metadata travels on
     rendered: dict[str, Rendition] = {}
     previous = base

@@ -1,7 +1,12 @@
 // Uploads from the album page: several files at once, drag and drop, a progress bar and
-// a clear error per file. The site decides the transport per file: "s3" sends the file
-// straight to the bucket with a presigned POST and then confirms; "local" sends it to
-// the site, which streams it into storage.
+// a clear error per file. The site answers each file with a ticket: where to send it
+// (`url`, the bucket's or the site's own), the `fields` to send with it, and a
+// `confirm_url` to call afterwards when the storage needs telling. How the bytes travel is
+// one function in TRANSPORTS, `(file, ticket, row) => Promise<{photo}>`: the resumable one
+// (upload_parts.js: S3 multipart, or parts to the site) comes from window.ImagesiteUploads,
+// with `resume(file)`, which finds the upload a reloaded page was sending for the same file.
+// While files are still being sent the page asks before it is left; a row that has
+// finished (ready, rejected, failed, refused) folds into the summary under the list.
 (function () {
   "use strict";
 
@@ -9,7 +14,12 @@
   if (!uploader) return;
   const dropzone = document.getElementById("dropzone");
   const input = document.getElementById("file-input");
-  const list = document.getElementById("upload-list");
+  const list = document.getElementById("upload-active");
+  const summary = document.getElementById("upload-summary");
+  const summaryText = document.getElementById("upload-summary-text");
+  const doneList = document.getElementById("upload-done");
+  const note = document.getElementById("upload-note");
+  const finished = { ready: 0, rejected: 0, failed: 0, error: 0 };
   const startUrl = uploader.dataset.startUrl;
   const statusUrl = uploader.dataset.statusUrl;
   const maxBytes = Number(uploader.dataset.maxBytes);
@@ -50,6 +60,7 @@
     return {
       li,
       progress(pct) { bar.value = pct; state.textContent = pct + "%"; },
+      note(text) { state.textContent = text; },
       done(text, statusClass) {
         bar.value = 100;
         li.classList.add("upload-" + statusClass);
@@ -59,15 +70,29 @@
         li.className = "upload-item upload-" + photo.status;
         state.textContent = photo.status_label + (photo.reason ? ": " + photo.reason : "") +
           (photo.duplicate ? " · already in your library (marked Duplicate)" : "");
-        if (photo.status === "failed" || photo.status === "rejected") state.setAttribute("role", "alert");
+        if (photo.status in finished) collapse(li, photo.status);
       },
       fail(message) {
         li.classList.add("upload-error");
         bar.remove();
         state.textContent = message;
-        state.setAttribute("role", "alert");
+        collapse(li, "error");
       },
     };
+  }
+
+  // A finished row moves into the summary's list; the summary counts the outcomes.
+  function collapse(li, outcome) {
+    if (li.parentNode === doneList) return;
+    finished[outcome] += 1;
+    doneList.prepend(li);
+    const parts = [finished.ready + " uploaded"];
+    if (finished.rejected) parts.push(finished.rejected + " rejected");
+    if (finished.failed) parts.push(finished.failed + " failed");
+    if (finished.error) parts.push(finished.error + " not sent");
+    summaryText.querySelector(".upload-summary-counts").textContent = parts.join(", ");
+    summary.classList.toggle("has-problems", finished.rejected + finished.failed + finished.error > 0);
+    summary.hidden = false;
   }
 
   function postForm(url, data) {
@@ -87,10 +112,10 @@
   }
 
   // XMLHttpRequest, because fetch has no upload progress events.
-  function sendWithProgress(url, formData, row, headers) {
+  function sendWithProgress(method, url, formData, row, headers) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", url);
+      xhr.open(method, url);
       Object.entries(headers || {}).forEach(([k, v]) => xhr.setRequestHeader(k, v));
       xhr.upload.addEventListener("progress", (e) => {
         if (e.lengthComputable) row.progress(Math.round((e.loaded / e.total) * 100));
@@ -108,32 +133,55 @@
     });
   }
 
+  // Each transport sends one file for the ticket the site gave, and resolves to the
+  // site's answer about the photo ({photo: {...}}).
+  const TRANSPORTS = {
+    // One form POST, to the bucket (presigned) or to the site, then the confirm if asked.
+    async form(file, ticket, row) {
+      const form = new FormData();
+      Object.entries(ticket.fields).forEach(([k, v]) => form.append(k, v));
+      form.append("file", file); // last: S3 ignores whatever follows the file
+      // The CSRF token goes to this site only, never to another origin.
+      const sameOrigin = new URL(ticket.url, window.location.href).origin === window.location.origin;
+      const headers = sameOrigin ? { "X-CSRFToken": csrfToken } : {};
+      let result = await sendWithProgress(ticket.method, ticket.url, form, row, headers);
+      if (ticket.confirm_url) {
+        row.done("Confirming…", "sent");
+        result = await postForm(ticket.confirm_url, new FormData());
+      }
+      return result;
+    },
+  };
+  const extra = window.ImagesiteUploads || {};
+  Object.assign(TRANSPORTS, extra.transports || {});
+
   async function uploadOne(file, row) {
     if (file.size === 0) throw new Error("The file is empty.");
     if (file.size > maxBytes) throw new Error("The file is larger than " + formatBytes(maxBytes) + ".");
-    const start = new FormData();
-    start.append("name", file.name);
-    start.append("size", String(file.size));
-    start.append("type", file.type || "");
-    const ticket = await postForm(startUrl, start);
-    row.progress(0);
-    let result;
-    if (ticket.transport === "s3") {
-      const form = new FormData();
-      Object.entries(ticket.fields).forEach(([k, v]) => form.append(k, v));
-      form.append("file", file); // the file must be the last field of an S3 POST
-      await sendWithProgress(ticket.url, form, row);
-      row.done("Confirming…", "sent");
-      result = await postForm(ticket.confirm_url, new FormData());
-    } else {
-      const form = new FormData();
-      form.append("file", file);
-      result = await sendWithProgress(ticket.url, form, row, { "X-CSRFToken": csrfToken });
+    let ticket = extra.resume ? await extra.resume(file) : null; // the same file, reloaded
+    if (!ticket) {
+      const start = new FormData();
+      start.append("name", file.name);
+      start.append("size", String(file.size));
+      start.append("type", file.type || "");
+      ticket = await postForm(startUrl, start);
     }
-    return result.photo;
+    const transport = TRANSPORTS[ticket.transport || "form"];
+    if (!transport) throw new Error("This page is out of date: reload it and try again.");
+    row.progress(0);
+    return (await transport(file, ticket, row)).photo;
+  }
+
+  // While files are being sent, say so (and that leaving now would stop them).
+  function showSending() {
+    const left = active + queue.length;
+    note.hidden = left === 0;
+    note.textContent = left === 1 ? "Sending 1 file: keep this page open until it is in."
+      : "Sending " + left + " files: keep this page open until they are in.";
   }
 
   function pump() {
+    showSending();
     while (active < PARALLEL && queue.length) {
       const { file, row } = queue.shift();
       active += 1;
@@ -145,7 +193,7 @@
           scheduleRefresh();
         })
         .catch((err) => row.fail(err.message))
-        .finally(() => { active -= 1; pump(); });
+        .finally(() => { active -= 1; pump(); showSending(); });
     }
   }
 
@@ -193,6 +241,19 @@
     }
     pollTimer = watching.size ? setTimeout(poll, POLL_MS) : null;
   }
+
+  // Leaving (or reloading) while files are still being sent would drop them: ask first.
+  // What has been sent is safe; processing goes on without the page.
+  window.addEventListener("beforeunload", (event) => {
+    if (active + queue.length === 0) return;
+    event.preventDefault();
+    event.returnValue = ""; // older browsers need a value to show the prompt
+  });
+
+  summary.addEventListener("toggle", () => {
+    summaryText.querySelector(".upload-summary-toggle").textContent =
+      summary.open ? "hide details" : "show details";
+  });
 
   input.addEventListener("change", () => { addFiles(input.files); input.value = ""; });
   ["dragenter", "dragover"].forEach((type) => dropzone.addEventListener(type, (e) => {

@@ -6,7 +6,8 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from albums.models import Album, Photo
-from tests.conftest import corpus_file, stored_rendition
+from tests.support.corpus import corpus_file
+from tests.support.photos import stored_rendition
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +45,12 @@ def test_deleting_a_photo_in_the_admin_removes_its_files(
     assert Photo.objects.filter(pk=kept.pk).exists() and _all_exist(kept_keys)
 
 
-def test_delete_selected_photos_and_albums_remove_their_files(
+def test_delete_selected_photos_removes_their_files_and_albums_keep_theirs(
     admin_client, album, make_album, user, make_photo, django_capture_on_commit_callbacks
 ):
     first, first_keys = _photo_with_files(album, make_photo)
-    second, second_keys = _photo_with_files(make_album(user, title="Other"), make_photo)
+    other = make_album(user, title="Other")
+    second, second_keys = _photo_with_files(other, make_photo)
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             reverse("admin:albums_photo_changelist"),
@@ -61,11 +63,13 @@ def test_delete_selected_photos_and_albums_remove_their_files(
             reverse("admin:albums_album_changelist"),
             {
                 "action": "delete_selected",
-                "_selected_action": [str(second.album_id)],
+                "_selected_action": [str(other.pk)],
                 "post": "yes",
             },
         )
-    assert not Album.objects.filter(pk=second.album_id).exists() and _none_exist(second_keys)
+    # An album is a collection: deleting it leaves its photos, and their files, in the library.
+    assert not Album.objects.filter(pk=other.pk).exists()
+    assert Photo.objects.filter(pk=second.pk).exists() and _all_exist(second_keys)
 
 
 def test_deleting_an_account_in_the_admin_removes_its_photos_files(

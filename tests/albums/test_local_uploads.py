@@ -1,57 +1,31 @@
 """Uploads on the local transport: the file comes through Django, streamed to a temporary
 file by albums.uploads.LimitedTemporaryFileUploadHandler, then saved into MEDIA_ROOT."""
 
+import hashlib
 import io
 import re
+import threading
 
 import pytest
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
-from albums import services
 from albums.models import Photo
+from albums.services import photo_delete
 from albums.uploads import LimitedTemporaryFileUploadHandler
-from tests.conftest import corpus_file
+from processing import intake
+from tests.support.corpus import corpus_file
+from tests.support.photos import stored_files
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def media_root(settings, tmp_path):
-    """The default FileSystemStorage, in a folder of this test's own."""
-    from django.core.files.storage import FileSystemStorage, default_storage
-
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": "/media/"},
-        },
-    }
-    assert default_storage.location == str(tmp_path)
-    assert isinstance(default_storage._wrapped, FileSystemStorage)
-    return tmp_path
-
-
-@pytest.fixture
-def browser(user, album):
-    """A logged-in client that enforces CSRF and sends the token as upload.js does."""
-    from django.test import Client
-
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    assert client.get(reverse("albums:detail", kwargs={"album_id": album.id})).status_code == 200
-    client.defaults["HTTP_X_CSRFTOKEN"] = client.cookies["csrftoken"].value
-    return client
-
-
-def stored_files(root) -> list:
-    return sorted(p for p in root.rglob("*") if p.is_file())
-
-
 def sent_to_pipeline(broker) -> int:
     """Messages waiting for the pipeline's first step (its queue exists once declared)."""
-    queue = broker.queues.get("metadata")
+    queue = broker.queues.get("ingest")
     return queue.qsize() if queue is not None else 0
 
 
@@ -72,9 +46,10 @@ def send(client, url, *, name="Canon_40D.jpg", data=None):
 def test_start_answers_with_a_url_on_this_site(media_root, browser, album):
     body = start_upload(browser, album)
 
-    assert body["transport"] == "local"
+    assert body["method"] == "POST"
     assert body["url"] == reverse("albums:photo_upload", kwargs={"photo_id": body["photo"]["id"]})
     assert body["fields"] == {}
+    assert body["confirm_url"] is None  # the answer to the POST carries the queued photo
     assert Photo.objects.get(pk=body["photo"]["id"]).status == Photo.Status.UPLOADING
 
 
@@ -92,7 +67,7 @@ def test_posting_the_file_stores_it_and_queues_the_photo(
     photo = Photo.objects.get(pk=body["photo"]["id"])
     assert photo.status == Photo.Status.QUEUED
     assert photo.size == len(data)
-    assert re.fullmatch(rf"originals/{user.pk}/[0-9a-f]{{32}}\.jpg", photo.original.name)
+    assert re.fullmatch(r"originals/[0-9a-f]{32}\.jpg", photo.original.name)
     assert stored_files(media_root) == [media_root / photo.original.name]
     assert (media_root / photo.original.name).read_bytes() == data
     assert sent_to_pipeline(broker) == 1, "the first pipeline step was not sent"
@@ -144,13 +119,13 @@ def test_uploads_stream_to_a_temporary_file_never_memory(
 ):
     """Django's defaults keep files under 2.5 MB in memory; ours never do, at any size."""
     received = []
-    real_receive = services.photo_receive_upload
+    real_receive = intake.photo_receive_upload
 
     def spy(*, photo, uploaded_file):
         received.append((type(uploaded_file), uploaded_file.temporary_file_path()))
         return real_receive(photo=photo, uploaded_file=uploaded_file)
 
-    monkeypatch.setattr(services, "photo_receive_upload", spy)
+    monkeypatch.setattr(intake, "photo_receive_upload", spy)
     data = (corpus_file("good", "Canon_40D.jpg").read_bytes() * (size // 7958 + 1))[:size]
     body = start_upload(browser, album, size=size)
 
@@ -176,3 +151,67 @@ def test_a_stranger_cannot_post_into_my_upload(media_root, browser, client, albu
     assert response.status_code == 404
     assert stored_files(media_root) == []
     assert Photo.objects.get(pk=body["photo"]["id"]).status == Photo.Status.UPLOADING
+
+
+# --- One original per photo -------------------------------------------------------------
+
+
+def solid_png(colour) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 90), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_posts_of_different_files_leave_one_original(
+    media_root, user, album, run_pipeline
+):
+    starter = Client()
+    starter.force_login(user)
+    body = start_upload(starter, album, name="race.png", size=1000, type="image/png")
+    colours = [(25 * i, 250 - 25 * i, 60) for i in range(10)]
+    payloads = [solid_png(colour) for colour in colours]
+    clients = []
+    for _ in payloads:
+        clients.append(Client())
+        clients[-1].force_login(user)
+    barrier = threading.Barrier(len(payloads))
+    answers = []
+
+    def post(client, data):
+        try:
+            barrier.wait(timeout=10)
+            answers.append(send(client, body["url"], name="race.png", data=data).status_code)
+        finally:
+            connection.close()  # each thread has its own connection
+
+    pairs = zip(clients, payloads, strict=True)
+    threads = [threading.Thread(target=post, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(answers) == [200] + [400] * 9
+    photo = Photo.objects.get(pk=body["photo"]["id"])
+    # Originals only: the worker may already be writing the winner's renditions.
+    originals = [p for p in stored_files(media_root) if "renditions" not in p.parts]
+    assert originals == [media_root / photo.original.name], "one original"
+    original = (media_root / photo.original.name).read_bytes()
+    winner = payloads.index(original)
+
+    run_pipeline()
+
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.READY, photo.status_reason
+    assert photo.sha256 == hashlib.sha256(original).hexdigest()
+    assert photo.size == len(original)
+    for rendition in photo.renditions.all():
+        with Image.open(media_root / rendition.file.name) as image:
+            pixel = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
+        expected = colours[winner]
+        assert all(abs(a - b) <= 6 for a, b in zip(pixel, expected, strict=True)), rendition.spec
+
+    photo_delete(photo=photo)
+
+    assert stored_files(media_root) == []

@@ -1,23 +1,14 @@
 """Every album and photo URL answers 404 to anyone but the owner."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from albums.models import Photo
-from tests.conftest import stored_rendition
+from tests.support.photos import stored_rendition
+from tests.support.urls import _patterns
 
 pytestmark = pytest.mark.django_db
 
 ID_PARAMS = {"album_id", "photo_id"}
-
-
-def _patterns(resolver=None, prefix=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _patterns(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
 
 
 def _id_patterns():
@@ -43,7 +34,10 @@ def owned(album, make_photo):
     from albums.services import share_link_create
 
     link = share_link_create(album=album, expires_in_days=None, allow_downloads=False)
-    return {"album_id": album.id, "photo_id": photo.id, "spec": "grid", "link_id": link.id}
+    return {
+        "album_id": album.id, "photo_id": photo.id, "spec": "grid", "link_id": link.id,
+        "number": 1,  # a part of a resumable upload
+    }  # fmt: skip
 
 
 def _fill(route: str, values: dict) -> str:

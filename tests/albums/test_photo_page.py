@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from albums.models import Label, Photo, PhotoLabel
-from tests.conftest import corpus_file
+from processing.models import PhotoStep
+from tests.support.corpus import corpus_file
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +111,10 @@ def test_grid_polls_while_photos_are_in_progress_and_stops_when_settled(
     assert 'hx-trigger="every 2s"' in busy and "Processing" in busy
     Photo.objects.filter(pk=photo.pk).update(status=Photo.Status.READY)
     settled = owner_client.get(url).content.decode()
-    assert "hx-trigger" not in settled and "Ready" in settled
+    # A ready tile shows no status at all (nor the file name): only a photo that is not
+    # ready says what it is doing.
+    assert "hx-trigger" not in settled and 'data-status="ready"' in settled
+    assert "Processing" not in settled and "Ready" not in settled
     page = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id}))
     assert "hx-trigger" not in page.content.decode()
 
@@ -126,9 +130,27 @@ def test_failed_photo_shows_its_reason_and_a_retry_button(owner_client, album, m
 
 
 def test_try_again_queues_a_failed_photo(owner_client, album, make_photo, broker):
-    photo = make_photo(album, status=Photo.Status.FAILED, status_reason="x", failed_step="labels")
+    photo = make_photo(album, status=Photo.Status.FAILED, status_reason="x")
+    PhotoStep.objects.create(photo=photo, step="labels", status="failed", reason="x")
     url = reverse("albums:photo_retry", kwargs={"photo_id": photo.id})
     response = owner_client.post(url)
     assert response.status_code == 302
     photo.refresh_from_db()
-    assert (photo.status, photo.status_reason, photo.failed_step) == (Photo.Status.QUEUED, "", "")
+    assert (photo.status, photo.status_reason) == (Photo.Status.QUEUED, "")
+    assert set(photo.steps.values_list("step", "status")) == {
+        ("ingest", "pending"),
+        ("labels", "pending"),
+        ("text", "pending"),
+        ("places", "pending"),
+    }
+
+
+def test_the_owner_reads_which_step_failed_and_why(owner_client, album, make_photo):
+    photo = make_photo(album, status=Photo.Status.FAILED, status_reason="Processing stopped")
+    PhotoStep.objects.create(photo=photo, step="ingest", status="done")
+    PhotoStep.objects.create(
+        photo=photo, step="labels", status="failed", reason="the label service was unavailable"
+    )
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    assert b"Labels and moderation" in html and b"the label service was unavailable" in html
+    assert b"Checking the file" not in html  # a step that went well is not worth telling

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from albums import storage as photo_storage
 from albums.models import Photo, Rendition
-from tests.conftest import corpus_file
+from albums.services import photos_delete, trash_empty
+from tests.support.corpus import corpus_file
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +28,7 @@ def fetch(url: str) -> urllib3.BaseHTTPResponse:
 
 def add_rendition(s3_storage, photo, spec="grid", data=b"RIFF-not-really-webp"):
     sha = hashlib.sha256(data).hexdigest()
-    key = photo_storage.rendition_key(
-        owner_id=photo.owner_id, photo_id=photo.id, spec=spec, sha256=sha, ext="webp"
-    )
+    key = photo_storage.rendition_key(photo_id=photo.id, spec=spec, source_sha256=sha, ext="webp")
     s3_storage.put(key, data, content_type="image/webp")
     return Rendition.objects.create(
         photo=photo,
@@ -133,9 +132,13 @@ def test_deleting_an_album_empties_its_files_from_the_bucket(
     assert len(s3_storage.keys()) == 9
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(reverse("albums:delete", kwargs={"album_id": album.id}))
+        response = owner_client.post(
+            reverse("albums:delete", kwargs={"album_id": album.id}), {"trash_photos": "1"}
+        )
+        assert response.status_code == 302 and Photo.objects.in_trash().count() == 3
+        assert len(s3_storage.keys()) == 9, "photos in the trash keep their files"
+        trash_empty(user=album.owner)
 
-    assert response.status_code == 302
     assert not Photo.objects.exists()
     listing = s3_storage.client.list_objects_v2(Bucket=s3_storage.bucket)
     assert listing["KeyCount"] == 0, [item["Key"] for item in listing.get("Contents", [])]
@@ -147,7 +150,7 @@ def test_files_stay_when_the_delete_does_not_commit(
     make_photo(album)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        owner_client.post(reverse("albums:delete", kwargs={"album_id": album.id}))
+        photos_delete(photos=Photo.objects.all())
 
     assert len(callbacks) == 1  # the bucket is only touched on commit
     assert len(s3_storage.keys()) == 1

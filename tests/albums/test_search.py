@@ -8,14 +8,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from albums.models import Label, Photo, PhotoLabel
+from tests.support.photos import add_to_album
 
 pytestmark = pytest.mark.django_db
 
 
 def _photo(album, name, *, labels=(), text=(), **fields):
     photo = Photo.objects.create(
-        album=album, owner=album.owner, original_name=name, status=Photo.Status.READY, **fields
+        owner=album.owner, original_name=name, status=Photo.Status.READY, **fields
     )
+    add_to_album(album, [photo])
     for kind, names in ((PhotoLabel.Kind.LABEL, labels), (PhotoLabel.Kind.TEXT, text)):
         for label_name in names:
             label, _ = Label.objects.get_or_create(name=label_name)
@@ -140,13 +142,15 @@ def test_a_search_that_finds_nothing_says_so(owner_client, library, params):
 
 
 def test_search_by_album(owner_client, library):
-    album_id = library["dogs_home"].album_id
+    album_id = library["dogs_home"].albums.get().id
     assert _search(owner_client, album=str(album_id)) == {"dogs.jpg", "scan.png"}
     assert _search(owner_client, album=str(album_id), q="doc") == {"scan.png"}
 
 
 def test_another_users_album_is_not_a_choice(owner_client, library):
-    response = owner_client.get(reverse("albums:search"), {"album": library["theirs"].album_id})
+    response = owner_client.get(
+        reverse("albums:search"), {"album": library["theirs"].albums.get().id}
+    )
     assert response.context["form"].errors["album"]
     assert not response.context["photos"]
 
@@ -192,8 +196,9 @@ def test_search_page_query_count(owner_client, library, user, make_album, extra)
     with CaptureQueriesContext(connection) as ctx:
         owner_client.get(reverse("albums:search"), {"q": "dog beach", "has_location": "on"})
     # session, user, album choices, the label ids of "dog" and of "beach", the matching ids
-    # up to the cap (the count, and the page's ids), those photos, their grid renditions
-    assert len(ctx.captured_queries) == 8
+    # up to the cap (the count, and the page's ids), those photos, their grid renditions,
+    # the albums the selection bar can add to
+    assert len(ctx.captured_queries) == 9
 
 
 def test_huge_result_sets_say_more_than_the_cap(

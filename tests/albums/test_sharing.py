@@ -3,47 +3,21 @@
 from datetime import timedelta
 
 import pytest
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from albums.models import Photo, Rendition, ShareLink
+from albums.models import Photo, ShareLink
 from albums.services import share_link_create, share_link_revoke
+from tests.support.sharing import ready_photo, shared_url
 
 pytestmark = pytest.mark.django_db
 
 
-def _ready(album, make_photo, name_path=None, **fields):
-    photo = make_photo(
-        album,
-        name_path,
-        status=Photo.Status.READY,
-        latitude=43.46,
-        longitude=11.88,
-        camera_model="COOLPIX P6000",
-        **fields,
-    )
-    for spec in ("grid", "preview"):
-        key = default_storage.save(f"renditions/t/{photo.id.hex}-{spec}.webp", ContentFile(b"RIFF"))
-        Rendition.objects.create(
-            photo=photo,
-            spec=spec,
-            file=key,
-            source_sha256="0" * 64,
-            width=4,
-            height=3,
-            mime_type="image/webp",
-            size=4,
-        )
-    return photo
-
-
 @pytest.fixture
 def shared(album, make_photo):
-    visible = _ready(album, make_photo)
-    flagged = _ready(album, make_photo, moderation=Photo.Moderation.FLAGGED)
-    hidden = _ready(album, make_photo, moderation=Photo.Moderation.HIDDEN)
+    visible = ready_photo(album, make_photo)
+    flagged = ready_photo(album, make_photo, moderation=Photo.Moderation.FLAGGED)
+    hidden = ready_photo(album, make_photo, moderation=Photo.Moderation.HIDDEN)
     queued = make_photo(album, status=Photo.Status.QUEUED)
     link = share_link_create(album=album, expires_in_days=7, allow_downloads=False)
     return {
@@ -55,10 +29,6 @@ def shared(album, make_photo):
     }
 
 
-def _url(name, link, **kw):
-    return reverse(f"albums:{name}", kwargs={"token": link.token, **kw})
-
-
 def test_owner_creates_a_link_from_the_album_page(owner_client, album):
     response = owner_client.post(
         reverse("albums:share_create", kwargs={"album_id": album.id}), {"expires_in_days": "3"}
@@ -68,11 +38,11 @@ def test_owner_creates_a_link_from_the_album_page(owner_client, album):
     assert len(link.token) >= 40 and not link.allow_downloads
     assert timedelta(days=2.9) < link.expires_at - timezone.now() <= timedelta(days=3)
     page = owner_client.get(reverse("albums:detail", kwargs={"album_id": album.id}))
-    assert _url("shared", link) in page.content.decode()
+    assert shared_url("shared", link) in page.content.decode()
 
 
 def test_visitor_sees_only_ready_visible_photos_and_no_metadata(client, shared):
-    html = client.get(_url("shared", shared["link"])).content.decode()
+    html = client.get(shared_url("shared", shared["link"])).content.decode()
     assert html.count('class="photo-tile"') == 1
     assert str(shared["visible"].id) in html
     for key in ("flagged", "hidden", "queued"):
@@ -84,53 +54,53 @@ def test_visitor_sees_only_ready_visible_photos_and_no_metadata(client, shared):
 
 def test_visitor_gets_renditions_but_not_originals(client, shared):
     link, photo = shared["link"], shared["visible"]
-    response = client.get(_url("shared_rendition", link, photo_id=photo.id, spec="grid"))
+    response = client.get(shared_url("shared_rendition", link, photo_id=photo.id, spec="grid"))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/webp"
     assert response["Referrer-Policy"] == "no-referrer"
-    assert client.get(_url("shared_original", link, photo_id=photo.id)).status_code == 404
+    assert client.get(shared_url("shared_original", link, photo_id=photo.id)).status_code == 404
     assert client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).status_code == 302
 
 
 def test_visitor_opens_a_photo_and_steps_through_only_what_is_shown(client, album, make_photo):
-    last = _ready(album, make_photo)  # the album lists newest first: this one comes last
-    _ready(album, make_photo, moderation=Photo.Moderation.FLAGGED)  # between the two
-    first = _ready(album, make_photo)
+    last = ready_photo(album, make_photo)  # the album lists newest first: this one comes last
+    ready_photo(album, make_photo, moderation=Photo.Moderation.FLAGGED)  # between the two
+    first = ready_photo(album, make_photo)
     link = share_link_create(album=album, expires_in_days=None, allow_downloads=False)
 
-    album_page = client.get(_url("shared", link)).content.decode()
-    assert f'href="{_url("shared_photo", link, photo_id=first.id)}"' in album_page
-    response = client.get(_url("shared_photo", link, photo_id=first.id))
+    album_page = client.get(shared_url("shared", link)).content.decode()
+    assert f'href="{shared_url("shared_photo", link, photo_id=first.id)}"' in album_page
+    response = client.get(shared_url("shared_photo", link, photo_id=first.id))
     assert response.status_code == 200 and response["Referrer-Policy"] == "no-referrer"
     html = response.content.decode()
-    preview = _url("shared_rendition", link, photo_id=first.id, spec="preview")
+    preview = shared_url("shared_rendition", link, photo_id=first.id, spec="preview")
     assert f'src="{preview}"' in html
-    assert f'href="{_url("shared_photo", link, photo_id=last.id)}" rel="next"' in html
+    assert f'href="{shared_url("shared_photo", link, photo_id=last.id)}" rel="next"' in html
     assert 'rel="prev"' not in html and "Download original" not in html
     for private in (first.original_name, "COOLPIX", "43.46", "/photos/"):
         assert private not in html
-    back = client.get(_url("shared_photo", link, photo_id=last.id)).content.decode()
-    assert f'href="{_url("shared_photo", link, photo_id=first.id)}" rel="prev"' in back
+    back = client.get(shared_url("shared_photo", link, photo_id=last.id)).content.decode()
+    assert f'href="{shared_url("shared_photo", link, photo_id=first.id)}" rel="prev"' in back
 
 
 @pytest.mark.parametrize("key", ["flagged", "hidden", "queued"])
 @pytest.mark.parametrize("view", ["shared_photo", "shared_rendition"])
 def test_flagged_hidden_and_unfinished_photos_are_404_even_by_id(client, shared, key, view):
     extra = {"spec": "grid"} if view == "shared_rendition" else {}
-    url = _url(view, shared["link"], photo_id=shared[key].id, **extra)
+    url = shared_url(view, shared["link"], photo_id=shared[key].id, **extra)
     assert client.get(url).status_code == 404
 
 
 def test_a_link_only_opens_its_own_album(client, shared, make_album, user, make_photo):
-    elsewhere = _ready(make_album(user, title="Private"), make_photo)
-    url = _url("shared_rendition", shared["link"], photo_id=elsewhere.id, spec="grid")
+    elsewhere = ready_photo(make_album(user, title="Private"), make_photo)
+    url = shared_url("shared_rendition", shared["link"], photo_id=elsewhere.id, spec="grid")
     assert client.get(url).status_code == 404
 
 
 def test_downloads_when_the_owner_allowed_them(client, album, make_photo):
-    photo = _ready(album, make_photo)
+    photo = ready_photo(album, make_photo)
     link = share_link_create(album=album, expires_in_days=None, allow_downloads=True)
-    response = client.get(_url("shared_original", link, photo_id=photo.id))
+    response = client.get(shared_url("shared_original", link, photo_id=photo.id))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert photo.original_name not in response["Content-Disposition"]
@@ -139,14 +109,14 @@ def test_downloads_when_the_owner_allowed_them(client, album, make_photo):
 def test_revoked_and_expired_links_are_404(client, shared, album):
     link = shared["link"]
     share_link_revoke(link=link)
-    assert client.get(_url("shared", link)).status_code == 404
+    assert client.get(shared_url("shared", link)).status_code == 404
     old = share_link_create(album=album, expires_in_days=1, allow_downloads=False)
     ShareLink.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert client.get(_url("shared", old)).status_code == 404
+    assert client.get(shared_url("shared", old)).status_code == 404
     photo = shared["visible"]
     for dead in (link, old):
-        assert client.get(_url("shared_photo", dead, photo_id=photo.id)).status_code == 404
-        url = _url("shared_rendition", dead, photo_id=photo.id, spec="grid")
+        assert client.get(shared_url("shared_photo", dead, photo_id=photo.id)).status_code == 404
+        url = shared_url("shared_rendition", dead, photo_id=photo.id, spec="grid")
         assert client.get(url).status_code == 404
     assert client.get("/s/not-a-real-token/").status_code == 404
 

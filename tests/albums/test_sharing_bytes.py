@@ -12,7 +12,7 @@ from PIL import Image
 from albums.models import Photo
 from albums.services import share_link_create
 from processing import tasks
-from tests.conftest import corpus_file
+from tests.support.corpus import corpus_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +26,7 @@ PRIVATE_BYTES = (b"Exif", b"EXIF", b"XMP ", b"GPS", b"<x:xmpmeta", b"NIKON", b"C
 def processed(album, make_photo, run_pipeline):
     photos = [make_photo(album, corpus_file("good", name)) for name in SOURCES]
     for photo in photos:
-        tasks.extract_metadata.send(str(photo.id))
+        tasks.send("ingest", photo.id)
     run_pipeline()
     for photo in photos:
         photo.refresh_from_db()

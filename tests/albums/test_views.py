@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from albums.models import Album, Photo, Rendition
+from albums.services import trash_empty
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_delete_asks_for_confirmation_first(owner_client, album, make_photo):
     assert Album.objects.filter(pk=album.pk).exists()
 
 
-def test_delete_removes_photos_and_their_files_after_commit(
+def test_deleting_an_album_keeps_its_photos_and_emptying_the_trash_removes_their_files(
     owner_client, album, make_photo, django_capture_on_commit_callbacks
 ):
     from django.core.files.storage import default_storage
@@ -82,11 +83,17 @@ def test_delete_removes_photos_and_their_files_after_commit(
         size=1,
     )
     rendition_key = photo.renditions.get().file.name
-    url = reverse("albums:delete", kwargs={"album_id": album.id})
+    owner_client.post(reverse("albums:delete", kwargs={"album_id": album.id}))
+    photo.refresh_from_db()
+    assert not Album.objects.filter(pk=album.pk).exists() and photo.trashed_at is None
+
+    owner_client.post(
+        reverse("albums:photo_delete", kwargs={"photo_id": photo.id})
+    )  # to the trash: the files stay, restorable
+    assert Photo.objects.in_trash().filter(pk=photo.pk).exists() and default_storage.exists(key)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = owner_client.post(url)
+        trash_empty(user=photo.owner)
         assert default_storage.exists(key), "files must stay until the delete commits"
-    assert response.status_code == 302
     assert not Photo.objects.filter(pk=photo.pk).exists()
     for callback in callbacks:
         callback()

@@ -11,7 +11,7 @@ import shlex
 import pytest
 import yaml
 
-from tests.deploy.conftest import DEPLOY, LIBRARY_ENV
+from tests.support.deploy import DEPLOY, LIBRARY_ENV
 
 APP_SERVICES = ("web", "worker-thumbnails", "worker-labels", "migrate")
 REQUIRED_ENV = {
@@ -110,7 +110,7 @@ def test_workers_split_the_pipeline_queues_between_them(services, pipeline_queue
         queues[name] = set(options.queues or ())
     assert queues["worker-thumbnails"].isdisjoint(queues["worker-labels"])
     assert queues["worker-thumbnails"] | queues["worker-labels"] == pipeline_queues
-    assert "labels" in queues["worker-labels"] and "thumbnails" in queues["worker-thumbnails"]
+    assert "labels" in queues["worker-labels"] and "ingest" in queues["worker-thumbnails"]
 
 
 def test_app_services_get_the_environment_the_settings_read(services, settings_env):

@@ -4,24 +4,12 @@ Only the system Chromium is used (never `playwright install`). Without it the br
 skip with the reason; CI (IMAGESITE_NO_SKIPS=1) turns that skip into a failed run.
 """
 
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless, and quiet on the network: without the background-networking flags Chromium
-# keeps calling home, which a closed CI network answers slowly or not at all.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+from tests.support.photos import drawn_rendition
 
 
 @pytest.fixture
@@ -68,3 +56,36 @@ def page(browser, live_server):
         yield page
     finally:
         context.close()
+
+
+# --- A library of photos on known days --------------------------------------------------
+
+LIBRARY_SHAPES = [(1600, 1000), (900, 1600), (1200, 1200), (1600, 700), (1000, 1500)]
+LIBRARY_COLOURS = ["#2f5d8a", "#8a2f5d", "#5d8a2f", "#8a5d2f", "#5d2f8a"]
+
+
+@pytest.fixture
+def library(user):
+    """Three photos a day on four days in each of March, February and January 2024, with
+    real renditions of several shapes (the timeline and selection tests)."""
+    from albums.models import Photo
+
+    photos = []
+    for month in (3, 2, 1):
+        for day in (20, 14, 9, 2):
+            for hour in (18, 12, 8):
+                n = len(photos)
+                photo = Photo.objects.create(
+                    owner=user,
+                    original_name=f"{month}-{day}-{hour}.jpg",
+                    status=Photo.Status.READY,
+                    taken_at=datetime(2024, month, day, hour, tzinfo=UTC),
+                    taken_at_offset="+00:00",
+                )
+                size = LIBRARY_SHAPES[n % len(LIBRARY_SHAPES)]
+                scale = 400 / max(size)
+                grid = (round(size[0] * scale), round(size[1] * scale))
+                drawn_rendition(photo, "grid", grid, LIBRARY_COLOURS[n % len(LIBRARY_COLOURS)])
+                drawn_rendition(photo, "preview", size, LIBRARY_COLOURS[n % len(LIBRARY_COLOURS)])
+                photos.append(photo)
+    return photos

@@ -28,8 +28,8 @@ def test_sign_up_verify_and_land_in_albums(client, django_user_model):
     confirm_url = _link(mail.outbox[0])
     assert client.get(confirm_url).status_code == 200  # a page with a button, not a GET action
     response = client.post(confirm_url, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("albums:list")
-    assert b"My albums" in response.content
+    assert response.redirect_chain[-1][0] == reverse("albums:timeline")
+    assert b"No photos yet" in response.content
     user = django_user_model.objects.get(email="new@example.com")
     assert user.emailaddress_set.get().verified
 
@@ -84,3 +84,61 @@ def test_signed_in_messages_name_the_email_not_the_generated_username(client, us
         reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True
     )
     assert f"Successfully signed in as {user.email}" in response.content.decode()
+
+
+def staff_attempt(client, url, email, password):
+    return client.post(url, {"login": email, "password": password, "username": email})
+
+
+def test_admin_sign_in_goes_through_allauth_and_its_limits(client, make_user):
+    staff = make_user("admin@example.com", password=PASSWORD, is_staff=True, is_superuser=True)
+    admin_login = reverse("admin:login") + "?next=/admin/"
+
+    # The admin's own form checks no password: every POST is sent to allauth's page.
+    for _ in range(40):
+        response = client.post(admin_login, {"username": staff.username, "password": "wrong"})
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    response = client.post(admin_login, {"username": staff.username, "password": PASSWORD})
+    assert response["Location"].startswith(reverse("account_login"))
+    assert client.get(reverse("admin:index")).status_code == 302  # still signed out
+
+    # There, wrong passwords run out (3 for a staff account) and then the right one is refused.
+    pages = [
+        staff_attempt(client, response["Location"], staff.email, "wrong").content.decode()
+        for _ in range(4)
+    ]
+    assert "Too many failed login attempts" not in pages[0]
+    assert "Too many failed login attempts" in pages[-1]
+    refused = staff_attempt(client, response["Location"], staff.email, PASSWORD)
+    assert "Too many failed login attempts" in refused.content.decode()
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_staff_account_gets_fewer_guesses_than_an_ordinary_one(client, make_user):
+    staff = make_user("admin@example.com", password=PASSWORD, is_staff=True)
+    ordinary = make_user("person@example.com", password=PASSWORD)
+    url = reverse("account_login")
+
+    for account in (staff, ordinary):
+        for _ in range(3):
+            staff_attempt(client, url, account.email, "wrong")
+    # Four wrong guesses in: allauth's own per-account limit (5) still lets people in.
+    staff_attempt(client, url, ordinary.email, "wrong")
+    assert staff_attempt(client, url, ordinary.email, PASSWORD).status_code == 302
+    client.logout()
+    refused = staff_attempt(client, url, staff.email, PASSWORD)
+    assert "Too many failed login attempts" in refused.content.decode()
+
+
+def test_a_staff_member_signed_in_through_allauth_reaches_the_admin(client, make_user):
+    staff = make_user("admin@example.com", password=PASSWORD, is_staff=True, is_superuser=True)
+    start = client.get(reverse("admin:index"), follow=True)
+    assert start.request["PATH_INFO"] == reverse("account_login")
+
+    signed_in = client.post(
+        start.redirect_chain[-1][0], {"login": staff.email, "password": PASSWORD}, follow=True
+    )
+
+    assert signed_in.request["PATH_INFO"] == reverse("admin:index")
+    assert signed_in.status_code == 200

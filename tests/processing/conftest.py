@@ -1,82 +1,26 @@
-"""Fixtures for the pipeline tests: corpus listings, hostile files, a module-wide worker,
-the real brokers and `manage.py rundramatiq` subprocesses."""
+"""Fixtures for the pipeline tests: hostile files, a module-wide worker, the real brokers
+and `manage.py rundramatiq` subprocesses. The helpers behind them are in tests/support/."""
 
-import io
-import json
 import os
-import re
 import signal
-import struct
 import subprocess
 import sys
-import zipfile
-import zlib
 from pathlib import Path
-from urllib.parse import quote
 
 import dramatiq
 import pytest
 
-from tests.conftest import CORPUS, require_service
-
-GOOD_FILES = sorted(p.name for p in (CORPUS / "good").iterdir() if p.is_file())
-LARGE_FILES = sorted(p.name for p in (CORPUS / "large").iterdir() if p.is_file())
-BAD_FILES = sorted(p.name for p in (CORPUS / "bad").iterdir() if p.is_file())
-
-
-def expected(name: str) -> dict:
-    """exiftool's reference values for one file in good/ or large/, by file name."""
-    for listing in ("expected-good.json", "expected-large.json"):
-        for entry in json.loads((CORPUS / listing).read_text()):
-            if entry["SourceFile"] == name:
-                return entry
-    raise KeyError(name)
-
-
-EXPECTED_BAD = json.loads((CORPUS / "expected-bad.json").read_text())
-
-# What a Python error looks like when it leaks into a message meant for people.
-_EXCEPTION_REPR = re.compile(r"Traceback|\[Errno|\b[A-Z]\w*(Error|Exception)\b|<\w+ object at")
-
-
-def is_human_reason(reason: str) -> bool:
-    return bool(reason.strip()) and not _EXCEPTION_REPR.search(reason)
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose IHDR declares `width`×`height` (valid CRC) and a tiny IDAT."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data)
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
-        + chunk(b"IEND", b"")
-    )
-
-
-def zip_archive() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("holiday/notes.txt", "Not a photo.\n")
-    return buffer.getvalue()
-
-
-HOSTILE_FILES = {
-    # name: (bytes, what the rejection reason must say)
-    "empty.jpg": (b"", "empty"),
-    "page.jpg": (
-        b"<!DOCTYPE html>\n<html><head><title>Not a photo</title></head>"
-        b"<body><p>Hello</p></body></html>\n",
-        "looks like HTML",
-    ),
-    "archive.jpg": (zip_archive(), "ZIP"),
-    "huge.png": (png_header_only(100_000, 100_000), "megapixels"),
-}
+from tests.support.corpus import HOSTILE_FILES
+from tests.support.services import require_service
+from tests.support.workers import (
+    QUEUES,
+    REDIS_URL,
+    ROOT,
+    amqp_url,
+    rabbitmq_vhost_create,
+    rabbitmq_vhost_delete,
+    subprocess_env,
+)
 
 
 @pytest.fixture
@@ -127,46 +71,21 @@ def drain(broker, module_worker):
 
 # --- The real brokers and `manage.py rundramatiq` ----------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[2]  # where manage.py is
-REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, flushed first
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-QUEUES = ("metadata", "thumbnails", "labels")
+
+@pytest.fixture(scope="session")
+def rabbitmq_url():
+    """This process's RabbitMQ URL: a virtual host of its own while the session lasts, where
+    rabbitmqctl can make one (tests/support/workers.py), else the default one."""
+    require_service("RabbitMQ", "127.0.0.1", 5672)
+    vhost = rabbitmq_vhost_create()
+    yield amqp_url(vhost)
+    if vhost:
+        rabbitmq_vhost_delete(vhost)
 
 
-def database_url() -> str:
-    """DATABASE_URL for a process that must see this test's database."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        name = str(db["NAME"])
-        assert Path(name).is_absolute() and "memory" not in name, (
-            f"the test database must be a file a subprocess can open, not {name!r}"
-        )
-        return f"sqlite:///{name}"
-    if db["ENGINE"] == "django.db.backends.mysql":
-        user, password = quote(db["USER"] or "", safe=""), quote(db["PASSWORD"] or "", safe="")
-        host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 3306
-        return f"mysql://{user}:{password}@{host}:{port}/{db['NAME']}"
-    pytest.fail(f"no DATABASE_URL for {db['ENGINE']}")
-
-
-def subprocess_env(broker_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a `manage.py` subprocess sharing this test's database and media."""
-    from django.conf import settings
-
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DRAMATIQ_BROKER_URL": broker_url,
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "LABEL_DETECTOR": "local",
-        **extra,
-    }
-
-
-@pytest.fixture(params=["redis", "rabbitmq"])
+@pytest.fixture(
+    params=["redis", pytest.param("rabbitmq", marks=pytest.mark.xdist_group("rabbitmq"))]
+)
 def real_broker(request):
     """A broker of this process for the same server the worker uses, emptied first."""
     if request.param == "redis":
@@ -176,10 +95,10 @@ def real_broker(request):
         broker, url = RedisBroker(url=REDIS_URL, middleware=[]), REDIS_URL
         broker.client.flushdb()
     else:
-        require_service("RabbitMQ", "127.0.0.1", 5672)
+        url = request.getfixturevalue("rabbitmq_url")
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        broker, url = RabbitmqBroker(url=AMQP_URL, middleware=[]), AMQP_URL
+        broker = RabbitmqBroker(url=url, middleware=[])
     for queue in QUEUES:
         broker.declare_queue(queue)
     broker.flush_all()
@@ -230,12 +149,6 @@ def rundramatiq(start_rundramatiq):
     return start_rundramatiq()
 
 
-def worker_log(process) -> str:
-    process.log.flush()
-    process.log.seek(0)
-    return process.log.read()[-5000:]
-
-
 @pytest.fixture
 def embedded_worker(settings, broker):
     """Let commands start the in-process worker, as on a laptop; stop it afterwards."""
@@ -245,3 +158,25 @@ def embedded_worker(settings, broker):
     yield
     pipeline.stop_embedded_worker()
     assert pipeline._embedded_worker is None
+
+
+# --- Detectors built for the settings of the moment ---------------------------------------------
+
+
+@pytest.fixture
+def fresh_detectors():
+    """Forget the detectors processing.labeling built for earlier settings (they are cached
+    per process); call it again after changing the detector settings inside a test."""
+    from processing import labeling
+
+    def clear():
+        for cached in (
+            labeling.get_detector,
+            labeling.get_helper_detectors,
+            labeling.get_text_detector,
+        ):
+            cached.cache_clear()
+
+    clear()
+    yield clear
+    clear()

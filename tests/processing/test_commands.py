@@ -12,8 +12,7 @@ from django.core.management import CommandError, call_command
 from albums.models import Album, Photo
 from processing import pipeline
 from processing.imports import wait_until_settled
-from tests.conftest import corpus_file
-from tests.processing.conftest import expected
+from tests.support.corpus import corpus_file, expected
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,9 +9,10 @@ dead-letter a delivered message itself (a consumer's nack: exactly what a worker
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
-import time
 
 import dramatiq
 import pytest
@@ -21,9 +22,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from albums.models import Photo, PhotoLabel, Rendition
-from processing import dlq, services, tasks
-from tests.conftest import corpus_file
-from tests.processing.conftest import QUEUES, ROOT, subprocess_env, worker_log
+from processing import dlq, runner, services, tasks
+from processing.models import PhotoStep
+from tests.support.corpus import corpus_file
+from tests.support.waiting import next_millisecond, wait_until
+from tests.support.workers import QUEUES, ROOT, subprocess_env, worker_log
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,13 +80,19 @@ def restore_original(photo: Photo, data: bytes) -> None:
 
 
 def wait_for(condition, process=None, what="the condition"):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
+    def worker_alive():
         if process is not None:
             assert process.poll() is None, f"the worker exited:\n{worker_log(process)}"
-        log = worker_log(process) if process is not None else ""
-        assert time.monotonic() < deadline, f"gave up waiting for {what}\n{log}"
-        time.sleep(0.1)
+
+    explain = (lambda: worker_log(process)) if process is not None else None
+    wait_until(condition, timeout=WAIT_SECONDS, what=what, check=worker_alive, explain=explain)
+
+
+def stop_gracefully(process) -> None:
+    """SIGTERM a `manage.py rundramatiq`: dramatiq finishes the messages it is running, then
+    exits (--worker-shutdown-timeout 5000)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
 
 
 def statuses(*photos) -> list[str]:
@@ -107,23 +116,28 @@ def kill(broker, message: dramatiq.Message) -> None:
 
 
 def failed_photo(album, make_photo, broker, name="Canon_40D.jpg") -> tuple[Photo, str]:
-    """A photo whose metadata step gave up, and its message in the dead-letter queue."""
+    """A photo whose ingest step gave up, and its message in the dead-letter queue."""
     photo = make_photo(album, corpus_file("good", name))
     error = "FileNotFoundError: [Errno 2] No such file or directory"
     # The body a broker dead-letters is the last one enqueued: the first failure's retry.
-    message = tasks.extract_metadata.message_with_options(
+    message = tasks.actor_for("ingest").message_with_options(
         args=(str(photo.id),), retries=1, traceback=f"Traceback (most recent call last):\n{error}"
     )
-    services.photo_fail(
-        photo_id=photo.id,
-        step="metadata",
-        error=error,
-        attempts=2,
-        exception=FileNotFoundError(error),
+    runner.steps_plan(photo_id=photo.id)
+    reason = services.failure_reason(step="ingest", exception=FileNotFoundError(error), attempts=2)
+    PhotoStep.objects.filter(photo=photo, step="ingest").update(
+        attempts=2, error=error, reason=reason
     )
+    runner.step_exhausted(step_name="ingest", photo_id=photo.id, retries=1)
     kill(broker, message)
-    time.sleep(0.005)  # Redis orders dead letters by the millisecond they died
+    next_millisecond()  # Redis orders dead letters by the millisecond they died
     return photo, message.message_id
+
+
+def photo_and_step(photo: Photo) -> dict:
+    row = Photo.objects.values("status", "status_reason").get(pk=photo.pk)
+    step = PhotoStep.objects.values("status", "reason").get(photo=photo, step="ingest")
+    return row | {"step": step}
 
 
 def work_queue(broker, queue: str) -> list[dramatiq.Message]:
@@ -154,19 +168,22 @@ def test_photos_that_failed_are_listed_then_requeued_and_end_ready(
     configured, start_rundramatiq, album, make_photo
 ):
     broker, url = configured
-    lost = make_photo(album, corpus_file("good", "Canon_40D.jpg"))  # fails at metadata
-    half = make_photo(album, corpus_file("good", "hopper.png"))  # fails at thumbnails
-    assert services.photo_extract_metadata(photo_id=half.id)  # metadata and labels done
-    services.photo_detect_labels(photo_id=half.id)
-    originals = {lost.pk: hide_original(lost), half.pk: hide_original(half)}
-    broker.enqueue(tasks.extract_metadata.message(str(lost.id)))
-    broker.enqueue(tasks.render_thumbnails.message(str(half.id)))
+    lost = make_photo(album, corpus_file("good", "Canon_40D.jpg"))  # fails at ingest
+    half = make_photo(album, corpus_file("good", "hopper.png"))  # fails at labels
+    assert runner.run_step(step_name="ingest", photo_id=half.id) == ["labels", "text", "places"]
+    preview = Rendition.objects.get(photo=half, spec="preview")
+    originals = {lost.pk: hide_original(lost)}
+    with default_storage.open(preview.file.name, "rb") as fp:  # what labels look at
+        working_copy = fp.read()
+    default_storage.delete(preview.file.name)
+    broker.enqueue(tasks.actor_for("ingest").message(str(lost.id)))
+    broker.enqueue(tasks.actor_for("labels").message(str(half.id)))
     worker = start_rundramatiq(**FAST_FAILURE)
 
     wait_for(
         lambda: (
             statuses(lost, half) == ["failed", "failed"]
-            and dlq.dead_letter_counts() == {"labels": 0, "metadata": 1, "thumbnails": 1}
+            and dlq.dead_letter_counts() == {"ingest": 1, "labels": 1, "text": 0, "pipeline": 0}
         ),
         worker,
         "both photos failed and dead-lettered",
@@ -184,56 +201,58 @@ def test_photos_that_failed_are_listed_then_requeued_and_end_ready(
     assert listed.returncode == 0, listed.stderr
     rows = {row["photo"]["id"]: row for row in json.loads(listed.stdout)}
     assert set(rows) == {str(lost.id), str(half.id)}
-    expected = {lost: ("metadata", "extract_metadata"), half: ("thumbnails", "render_thumbnails")}
+    expected = {lost: ("ingest", "ingest"), half: ("labels", "labels")}
     for photo, (queue, actor) in expected.items():
         row = rows[str(photo.id)]
         assert (row["queue"], row["actor"], row["tries"]) == (queue, actor, 2)
         assert row["photo"]["owner"] == "owner@example.com"
-        assert row["photo"]["album"] == "Holiday"
+        assert row["photo"]["albums"] == "Holiday"
         assert row["photo"]["file_name"] == photo.original_name
         assert row["photo"]["status"] == "failed"
         assert "missing from storage" in row["photo"]["reason"]
         assert row["error"].startswith("FileNotFoundError")
         assert 0 <= row["age_seconds"] < WAIT_SECONDS
-    metadata_id, thumbnails_id = rows[str(lost.id)]["id"], rows[str(half.id)]["id"]
+    ingest_id, labels_id = rows[str(lost.id)]["id"], rows[str(half.id)]["id"]
 
     out, _, error = dlq_command("list")
     assert error is None
     header, *lines, summary = out.strip().splitlines()
     assert header.split() == [
-        "ID", "QUEUE", "ACTOR", "TRIES", "AGE", "PHOTO", "FILE", "OWNER", "ALBUM", "ERROR",
+        "ID", "QUEUE", "ACTOR", "TRIES", "AGE", "PHOTO", "FILE", "OWNER", "ALBUMS", "ERROR",
     ]  # fmt: skip
-    assert [line.split()[0] for line in lines] == [metadata_id, thumbnails_id]  # queue order
+    assert [line.split()[0] for line in lines] == [ingest_id, labels_id]  # queue order
     assert "Canon_40D.jpg" in lines[0] and "owner@example.com" in lines[0]
     assert "FileNotFoundError" in lines[1] and " 2 " in lines[1]
     assert summary == "2 dead letter(s)."
 
-    out, _, _ = dlq_command("list", "--queue", "thumbnails", "--json")
-    assert [row["id"] for row in json.loads(out)] == [thumbnails_id]
+    out, _, _ = dlq_command("list", "--queue", "labels", "--json")
+    assert [row["id"] for row in json.loads(out)] == [labels_id]
 
-    out, _, _ = dlq_command("show", thumbnails_id)
-    assert f"Dead letter {thumbnails_id}" in out
+    out, _, _ = dlq_command("show", labels_id)
+    assert f"Dead letter {labels_id}" in out
     assert json.dumps([str(half.id)]) in out  # the arguments
     assert "Last error" in out and "FileNotFoundError" in out and "Traceback" in out
-    shown = json.loads(dlq_command("show", thumbnails_id, "--json")[0])
+    shown = json.loads(dlq_command("show", labels_id, "--json")[0])
     assert shown["args"] == [str(half.id)] and shown["copies"] == 1
     assert "FileNotFoundError" in shown["traceback"]
 
     # The fault is fixed: the files are back. Requeue everything.
-    for photo in (lost, half):
-        restore_original(photo, originals[photo.pk])
+    restore_original(lost, originals[lost.pk])
+    assert default_storage.save(preview.file.name, ContentFile(working_copy)) == preview.file.name
     out, err, error = dlq_command("requeue", "--all")
     assert error is None, err
     assert "Requeueing [" in out and "2/2" in out
     assert "Requeued 2 dead letter(s)." in out
-    assert dlq.dead_letter_counts() == {"labels": 0, "metadata": 0, "thumbnails": 0}
+    assert dlq.dead_letter_counts() == {"ingest": 0, "labels": 0, "text": 0, "pipeline": 0}
 
     # `half` only gets there because the requeue put it back to `processing`, the state in
-    # which the last fan-out step marks a photo ready.
+    # which the last required step marks a photo ready.
     wait_for(lambda: statuses(lost, half) == ["ready", "ready"], worker, "both photos ready")
-    for photo, step in ((lost, "metadata"), (half, "thumbnails")):
+    for photo, step in ((lost, "ingest"), (half, "labels")):
         photo.refresh_from_db()
-        assert photo.status_reason == "" and photo.failed_step == "" and photo.failed_at is None
+        assert photo.status_reason == ""
+        required = photo.steps.filter(step__in=("ingest", "labels"))
+        assert set(required.values_list("status", flat=True)) == {"done"}
         assert photo.renditions.count() == 2
         outcomes = list(photo.events.filter(step=step).values_list("outcome", flat=True))
         assert outcomes[-3:] == ["failed", "requeued", "done"]
@@ -261,7 +280,7 @@ def test_a_requeue_interrupted_after_the_send_leaves_a_duplicate_never_a_loss(
 
     # Both: still a dead letter, and a fresh copy (same id, no retries) on the work queue.
     assert dead_ids() == [message_id]
-    sent = work_queue(broker, "metadata")
+    sent = work_queue(broker, "ingest")
     assert [m.message_id for m in sent] == [message_id]
     assert "retries" not in sent[0].options and "traceback" not in sent[0].options
     assert sent[0].options["dead_letter_requeues"] == 1
@@ -273,7 +292,7 @@ def test_a_requeue_interrupted_after_the_send_leaves_a_duplicate_never_a_loss(
     assert error is None, err
     assert f"Requeued {message_id}" in out
     assert dead_ids() == []
-    assert [m.message_id for m in work_queue(broker, "metadata")] == [message_id] * 2
+    assert [m.message_id for m in work_queue(broker, "ingest")] == [message_id] * 2
 
     # Both copies run (two worker threads): steps are idempotent, one set of results.
     worker = start_rundramatiq()
@@ -282,7 +301,10 @@ def test_a_requeue_interrupted_after_the_send_leaves_a_duplicate_never_a_loss(
         worker,
         "the photo ready and every copy consumed",
     )
-    time.sleep(0.5)  # a fan-out step taken off its queue last may still be running
+    # A fan-out step taken off its queue last may still be running: a graceful stop lets it
+    # finish, and nothing is left behind on the queues.
+    stop_gracefully(worker)
+    assert not any(work_queue(broker, q) for q in QUEUES)
     photo.refresh_from_db()
     assert photo.status == Photo.Status.READY
     assert Rendition.objects.filter(photo=photo).count() == 2
@@ -296,7 +318,7 @@ def test_a_send_that_fails_leaves_the_dead_letter_and_the_photo_as_they_were(
 ):
     broker, _ = configured
     photo, message_id = failed_photo(album, make_photo, broker)
-    before = Photo.objects.values("status", "status_reason", "failed_step").get(pk=photo.pk)
+    before = photo_and_step(photo)
     session = dlq.RedisSession if is_redis(broker) else dlq.RabbitmqSession
 
     def refused(self, message):
@@ -306,8 +328,8 @@ def test_a_send_that_fails_leaves_the_dead_letter_and_the_photo_as_they_were(
     _, err, error = dlq_command("requeue", message_id)
     assert error is not None and "ConnectionRefusedError" in err
     assert dead_ids() == [message_id]
-    assert work_queue(broker, "metadata") == []
-    after = Photo.objects.values("status", "status_reason", "failed_step").get(pk=photo.pk)
+    assert work_queue(broker, "ingest") == []
+    after = photo_and_step(photo)
     assert after == before and after["status"] == Photo.Status.FAILED
     outcomes = list(photo.events.values_list("outcome", flat=True))
     assert outcomes == ["failed", "requeued", "requeue_failed"]
@@ -328,10 +350,10 @@ def test_purge_needs_a_yes_and_leaves_photos_failed(
     # Looking does not consume, nor reorder.
     assert dead_ids() == [a_id, b_id, c_id]
     assert dead_ids() == [a_id, b_id, c_id]
-    assert dlq.dead_letter_counts() == {"labels": 0, "metadata": 3, "thumbnails": 0}
+    assert dlq.dead_letter_counts() == {"ingest": 3, "labels": 0, "text": 0, "pipeline": 0}
     settings.METRICS_TOKEN = "scraper-secret"
     metrics = client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer scraper-secret")
-    assert 'imagesite_dead_letters{queue="metadata"} 3.0' in metrics.content.decode()
+    assert 'imagesite_dead_letters{queue="ingest"} 3.0' in metrics.content.decode()
 
     for answer in ("no\n", "", "y\n"):  # "no", no answer at all (no stdin), anything else
         out, _, error = dlq_command("purge", b_id, stdin=io.StringIO(answer))
@@ -376,3 +398,50 @@ def test_the_embedded_broker_points_to_the_database(broker):
         assert "Dead letters live in the database" in str(error)
         assert "reprocess --status failed" in str(error)
     assert dlq.dead_letter_counts() == {}
+
+
+# --- A step of an installation's own ----------------------------------------------------------
+
+
+def test_a_step_added_by_settings_dead_letters_and_a_requeue_brings_it_back(
+    configured, start_rundramatiq, album, make_photo, extra_step, tmp_path
+):
+    """One module and one setting: the worker runs the step, its failure fails the photo into
+    the dead-letter queue, and `dlq requeue` sends the step (only it) again."""
+    broker, _ = configured
+    broker.declare_queue(extra_step.queue)
+    broken = tmp_path / "extra-step-broken"
+    broken.write_text("the test's fault switch")
+    photo = make_photo(album)
+    broker.enqueue(tasks.actor_for("ingest").message(str(photo.id)))
+    worker = start_rundramatiq(
+        **FAST_FAILURE,
+        PIPELINE_EXTRA_STEPS="tests.processing.extra_step.STEP",
+        EXTRA_STEP_FAIL_FILE=str(broken),
+    )
+
+    wait_for(
+        lambda: (
+            statuses(photo) == ["failed"]
+            and dlq.dead_letter_counts().get("extra") == 1
+            # its sibling finishes too (its row may not exist yet when the extra step fails)
+            and photo.steps.filter(step="labels", status="done").exists()
+        ),
+        worker,
+        "the extra step dead-lettered and labels done",
+    )
+    steps = dict(photo.steps.values_list("step", "status"))
+    assert {"ingest": "done", "labels": "done", "extra": "failed"}.items() <= steps.items()
+    [row] = json.loads(dlq_command("list", "--json")[0])
+    assert (row["queue"], row["actor"], row["step"]) == ("extra", "extra", "extra")
+    assert row["photo"]["failed_step"] == "extra"
+    assert row["error"] == "Broken: the extra step broke, as the test asked"
+
+    broken.unlink()
+    out, err, error = dlq_command("requeue", "--all")
+    assert error is None, err
+    wait_for(lambda: statuses(photo) == ["ready"], worker, "the photo ready")
+    assert set(photo.steps.values_list("status", flat=True)) <= {"done", "skipped"}
+    history = list(photo.events.filter(step="extra").values_list("outcome", flat=True))
+    assert history[-3:] == ["failed", "requeued", "done"]
+    assert photo.events.filter(step="ingest", outcome="done").count() == 1  # not run again

@@ -8,14 +8,14 @@ from django.urls import reverse
 
 from albums.models import Photo
 from processing import tasks
-from tests.conftest import corpus_file
+from tests.support.corpus import corpus_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _process(album, make_photo, run_pipeline, name):
     photo = make_photo(album, corpus_file("good", name))
-    tasks.extract_metadata.send(str(photo.id))
+    tasks.send("ingest", photo.id)
     run_pipeline()
     photo.refresh_from_db()
     return photo
@@ -47,9 +47,9 @@ def test_the_same_bytes_in_another_users_library_are_not_a_duplicate(
 def test_a_copy_hashed_before_the_original_is_still_marked(album, make_photo, run_pipeline):
     first = make_photo(album, corpus_file("good", "hopper.png"))
     second = make_photo(album, corpus_file("good", "hopper.png"))
-    tasks.extract_metadata.send(str(second.id))  # the later upload finishes first
+    tasks.send("ingest", second.id)  # the later upload finishes first
     run_pipeline()
-    tasks.extract_metadata.send(str(first.id))
+    tasks.send("ingest", first.id)
     run_pipeline()
     second.refresh_from_db()
     first.refresh_from_db()

@@ -14,10 +14,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from albums.models import Photo
-from processing import labeling, tasks
+from processing import labeling, registry, tasks
 from processing.detectors.base import TransientDetectorError
-from processing.services import pipeline_resend_stale
-from tests.conftest import corpus_file
+from processing.models import PhotoStep
+from processing.pipeline import pipeline_resend_stale
+from tests.support.corpus import corpus_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,7 +47,13 @@ def outcomes(photo: Photo) -> list[tuple[str, str]]:
     return list(photo.events.values_list("step", "outcome"))
 
 
-def queued_photo_ids(broker, queue_name: str = "metadata") -> list[str]:
+def failed_step(photo: Photo) -> str:
+    """The step that failed the photo, from its step table ("" when none did)."""
+    failed = photo.steps.filter(status=PhotoStep.Status.FAILED)
+    return failed.values_list("step", flat=True).first() or ""
+
+
+def queued_photo_ids(broker, queue_name: str = "ingest") -> list[str]:
     """The photo ids of the messages waiting on one of the in-process broker's queues."""
     return [dramatiq.Message.decode(data).args[0] for data in list(broker.queues[queue_name].queue)]
 
@@ -58,7 +65,7 @@ def photo(album, make_photo):
 
 def test_actors_retry_a_few_times_quickly_in_tests():
     # Actors read their retry options when processing.tasks is imported: check what they got.
-    for actor in (tasks.extract_metadata, tasks.render_thumbnails, tasks.detect_labels):
+    for actor in (tasks.actor_for(step.name) for step in registry.steps()):
         assert actor.options["max_retries"] == settings.PIPELINE_MAX_RETRIES <= 5
         assert actor.options["min_backoff"] == settings.PIPELINE_MIN_BACKOFF_MS <= 10
         assert actor.options["max_backoff"] == settings.PIPELINE_MAX_BACKOFF_MS <= 50
@@ -70,24 +77,26 @@ def test_a_storage_outage_outliving_the_retries_ends_failed(
     outage = StorageOutage(monkeypatch, faults=None)
     started = time.monotonic()
 
-    tasks.extract_metadata.send(str(photo.id))
+    tasks.send("ingest", photo.id)
     run_pipeline()
 
     assert time.monotonic() - started < 10  # backoff is milliseconds in tests
     assert outage.opens == ATTEMPTS
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
-    assert photo.failed_step == "metadata"
+    assert failed_step(photo) == "ingest"
     assert photo.status_reason == (
-        f"Processing stopped at the metadata step after {ATTEMPTS} attempts: storage or a "
+        f"Processing stopped at the ingest step after {ATTEMPTS} attempts: storage or a "
         "service it needs could not be reached. Try again later."
     )
     failed = photo.events.get(outcome="failed")  # the full error, for operators
     assert failed.message == f"ConnectionError: storage unreachable (fault {ATTEMPTS})"
-    assert photo.failed_at is not None and photo.settled_at == photo.failed_at
-    assert outcomes(photo) == [("metadata", "retry")] * (ATTEMPTS - 1) + [("metadata", "failed")]
+    step = photo.steps.get(step="ingest")
+    assert step.finished_at is not None and photo.settled_at >= step.finished_at
+    assert step.attempts == ATTEMPTS and step.error == failed.message
+    assert outcomes(photo) == [("ingest", "retry")] * (ATTEMPTS - 1) + [("ingest", "failed")]
     [dead] = broker.dead_letters
-    assert (dead.actor_name, dead.args) == ("extract_metadata", (str(photo.id),))
+    assert (dead.actor_name, dead.args) == ("ingest", (str(photo.id),))
     assert dead.options["retries"] == ATTEMPTS
     assert not photo.renditions.exists()
 
@@ -95,14 +104,15 @@ def test_a_storage_outage_outliving_the_retries_ends_failed(
 def test_fewer_faults_than_retries_still_end_ready(photo, broker, run_pipeline, monkeypatch):
     StorageOutage(monkeypatch, faults=ATTEMPTS - 2, error=OSError)
 
-    tasks.extract_metadata.send(str(photo.id))
+    tasks.send("ingest", photo.id)
     run_pipeline()
 
     photo.refresh_from_db()
     assert photo.status == Photo.Status.READY, photo.status_reason
-    assert (photo.failed_step, photo.failed_at, photo.status_reason) == ("", None, "")
+    assert (failed_step(photo), photo.status_reason) == ("", "")
     retries = [event for event in outcomes(photo) if event[1] == "retry"]
-    assert retries == [("metadata", "retry")] * (ATTEMPTS - 2)
+    assert retries == [("ingest", "retry")] * (ATTEMPTS - 2)
+    assert photo.steps.get(step="ingest").attempts == ATTEMPTS - 1
     assert photo.renditions.count() == 2
     assert broker.dead_letters == []
 
@@ -116,20 +126,21 @@ def test_a_failing_fan_out_step_ends_failed_at_that_step(photo, broker, run_pipe
 
     monkeypatch.setattr(labeling, "get_detector", ThrottledDetector)
 
-    tasks.extract_metadata.send(str(photo.id))
+    tasks.send("ingest", photo.id)
     run_pipeline()
 
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
-    assert photo.failed_step == "labels"
+    assert failed_step(photo) == "labels"
     assert "the label service was unavailable" in photo.status_reason
     assert photo.events.get(outcome="failed").message == (
         "TransientDetectorError: Rekognition is throttling requests"
     )
-    assert photo.thumbnails_done and not photo.labels_done
+    steps = dict(photo.steps.values_list("step", "status"))
+    assert {k: steps[k] for k in ("ingest", "labels")} == {"ingest": "done", "labels": "failed"}
     assert outcomes(photo).count(("labels", "retry")) == ATTEMPTS - 1
     assert outcomes(photo).count(("labels", "failed")) == 1
-    assert [m.actor_name for m in broker.dead_letters] == ["detect_labels"]
+    assert [m.actor_name for m in broker.dead_letters] == ["labels"]
 
 
 def test_an_original_missing_from_storage_is_retried_then_failed(photo, broker, run_pipeline):
@@ -137,16 +148,16 @@ def test_an_original_missing_from_storage_is_retried_then_failed(photo, broker, 
     # is an operator's problem (a wrong bucket, a restore in progress), so the photo ends
     # `failed` after its retries and can be re-driven once the file is back.
     default_storage.delete(photo.original.name)  # after the upload was confirmed and queued
-    tasks.extract_metadata.send(str(photo.id))
+    tasks.send("ingest", photo.id)
     run_pipeline()
 
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
-    assert photo.failed_step == "metadata"
+    assert failed_step(photo) == "ingest"
     assert "the original file is missing from storage" in photo.status_reason
     assert "/" not in photo.status_reason  # no server paths shown to the owner
     assert photo.events.get(outcome="failed").message.startswith("FileNotFoundError:")
-    assert outcomes(photo).count(("metadata", "retry")) == ATTEMPTS - 1
+    assert outcomes(photo).count(("ingest", "retry")) == ATTEMPTS - 1
     assert not photo.events.filter(outcome="rejected").exists()
     assert len(broker.dead_letters) == 1
 

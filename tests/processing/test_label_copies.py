@@ -7,10 +7,10 @@ copy that drifted would list a photo under the wrong date, or under someone else
 import pytest
 
 from albums.models import Photo, PhotoLabel
-from processing import services, tasks
+from processing import runner, tasks
 from processing.detectors.base import DetectedLabel, Detection
 from processing.labeling import save_detection
-from tests.conftest import corpus_file
+from tests.support.corpus import corpus_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +24,7 @@ def test_the_pipeline_writes_labels_with_the_photos_owner_and_dates(
     album, make_photo, run_pipeline
 ):
     photo = make_photo(album, corpus_file("good", "Canon_40D.jpg"))
-    tasks.extract_metadata.send(str(photo.id))
+    tasks.send("ingest", photo.id)
     run_pipeline()
     photo.refresh_from_db()
     assert photo.status == Photo.Status.READY and photo.taken_at is not None
@@ -42,7 +42,7 @@ def test_metadata_run_after_the_labels_moves_their_date_too(album, make_photo):
     save_detection(photo=photo, detection=detection)  # labels first: no date known yet
     assert _copies(photo) == {(photo.owner_id, None, photo.created_at)}
 
-    assert services.photo_extract_metadata(photo_id=photo.pk)
+    runner.run_step(step_name="ingest", photo_id=photo.pk)
     photo.refresh_from_db()
     assert photo.taken_at is not None
     assert _copies(photo) == {(photo.owner_id, photo.taken_at, photo.created_at)}

@@ -12,13 +12,13 @@ from PIL import Image
 
 from albums.models import Photo, PhotoLabel, ProcessingEvent, Rendition
 from processing import tasks
-from tests.conftest import corpus_file
-from tests.processing.conftest import (
+from tests.support.corpus import (
     BAD_FILES,
     EXPECTED_BAD,
     GOOD_FILES,
     HOSTILE_FILES,
     LARGE_FILES,
+    corpus_file,
     expected,
     is_human_reason,
 )
@@ -30,7 +30,7 @@ BOXES = {"grid": (400, 400), "preview": (1600, 1600)}
 
 def process(album, make_photo, drain, path) -> Photo:
     photo = make_photo(album, path)
-    tasks.extract_metadata.send(str(photo.id))
+    tasks.send("ingest", photo.id)
     drain()
     photo.refresh_from_db()
     return photo
@@ -83,13 +83,21 @@ def test_good_file_ends_ready(album, make_photo, drain, folder, name):
     assert photo.status_reason == ""
     assert (photo.width, photo.height) == displayed_size(name)
     assert photo.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert photo.metadata_done and photo.thumbnails_done and photo.labels_done
+    steps = dict(photo.steps.values_list("step", "status"))
+    assert steps == {
+        "ingest": "done",
+        "labels": "done",
+        "text": "skipped",
+        "places": steps["places"],
+    }
+    assert steps["places"] in ("done", "skipped")  # skipped without GPS
     assert photo.settled_at is not None
     assert_renditions(photo)
     labels = PhotoLabel.objects.filter(photo=photo)
     assert labels.exists() and all(pl.source == "local" for pl in labels)
     outcomes = list(photo.events.values_list("step", "outcome"))
-    assert sorted(outcomes) == [("labels", "done"), ("metadata", "done"), ("thumbnails", "done")]
+    required = sorted(o for o in outcomes if o[0] in ("ingest", "labels"))
+    assert required == [("ingest", "done"), ("labels", "done")]
 
 
 def test_bad_listing_covers_every_bad_file():
@@ -119,4 +127,4 @@ def test_hostile_file_is_rejected_with_a_clear_reason(album, make_photo, drain, 
     assert words in photo.status_reason
     assert is_human_reason(photo.status_reason), photo.status_reason
     assert_rejected_once(photo)
-    assert ProcessingEvent.objects.get(photo=photo, outcome="rejected").step == "metadata"
+    assert ProcessingEvent.objects.get(photo=photo, outcome="rejected").step == "ingest"

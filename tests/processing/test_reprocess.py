@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from albums.models import Photo, Rendition
 from processing import tasks
-from tests.conftest import corpus_file
+from tests.support.corpus import corpus_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def ready_photo(album, make_photo, run_pipeline):
     photo = make_photo(album, corpus_file("good", "gps_DSCN0010.jpg"))
-    tasks.extract_metadata.send(str(photo.id))
+    tasks.send("ingest", photo.id)
     run_pipeline()
     photo.refresh_from_db()
     assert photo.status == Photo.Status.READY
@@ -34,16 +34,19 @@ def test_dry_run_changes_nothing(ready_photo, capsys, broker):
 
 def test_failed_photos_come_back_ready(ready_photo, run_pipeline):
     Photo.objects.filter(pk=ready_photo.pk).update(
-        status=Photo.Status.FAILED, status_reason="ConnectionError", failed_step="labels"
+        status=Photo.Status.FAILED, status_reason="ConnectionError"
     )
+    ready_photo.steps.filter(step="labels").update(status="failed", reason="ConnectionError")
     call_command("reprocess", "--status", "failed")
     run_pipeline()
     ready_photo.refresh_from_db()
     assert ready_photo.status == Photo.Status.READY
-    assert ready_photo.status_reason == "" and ready_photo.failed_step == ""
+    assert ready_photo.status_reason == ""
+    required = ready_photo.steps.filter(step__in=("ingest", "labels"))
+    assert set(required.values_list("status", "reason")) == {("done", "")}
 
 
-@pytest.mark.parametrize("step", [None, "thumbnails"])
+@pytest.mark.parametrize("step", [None, "ingest", "labels"])
 def test_on_a_laptop_the_command_sees_its_photos_through(ready_photo, embedded_worker, step):
     """With the in-process broker the work ends with the command: it waits, then reports."""
     out = io.StringIO()
@@ -56,9 +59,9 @@ def test_on_a_laptop_the_command_sees_its_photos_through(ready_photo, embedded_w
     assert "Reprocessed: 1 ready." in out.getvalue()
 
 
-def test_one_step_renders_thumbnails_anew(ready_photo, run_pipeline):
+def test_the_first_step_on_its_own_renders_anew(ready_photo, run_pipeline):
     before = set(Rendition.objects.filter(photo=ready_photo).values_list("id", flat=True))
-    call_command("reprocess", "--photo", str(ready_photo.id), "--step", "thumbnails")
+    call_command("reprocess", "--photo", str(ready_photo.id), "--step", "ingest")
     run_pipeline()
     ready_photo.refresh_from_db()
     after = set(Rendition.objects.filter(photo=ready_photo).values_list("id", flat=True))

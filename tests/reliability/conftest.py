@@ -1,11 +1,11 @@
 """Fixtures for fault tests: real `manage.py rundramatiq` workers on Redis, a media folder of
 the test's own, a MariaDB database of the test's own. The helpers behind them and the ones tests
 use (a TCP proxy that can take a server away, distinct copies of corpus photos, ...) are in
-support.py.
+tests/support/faults.py.
 
 A worker is a subprocess in its own process group (rundramatiq execs dramatiq, which forks
 its worker process), so it can be SIGKILLed whole, as a machine dying would. It shares the
-test database with this process (tests/processing/conftest.py: subprocess_env) and a media
+test database with this process (tests/support/workers.py: subprocess_env) and a media
 folder made for the test; everything is killed, flushed and removed at the end.
 """
 
@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
-from tests.processing.conftest import QUEUES, ROOT
-from tests.reliability.support import (
+from tests.support.faults import (
     FAULT_ALIAS,
     REDIS_URL,
     FaultDatabase,
     WorkerProcess,
     worker_env,
 )
+from tests.support.services import require_service
+from tests.support.workers import QUEUES, ROOT
 
 # --- Redis, seen from this process -----------------------------------------------------------
 
@@ -99,7 +99,9 @@ def fault_db():
     from django.db.utils import ConnectionDoesNotExist, load_backend
 
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    database = FaultDatabase("imagesite_fault_db" + (f"_{worker}" if worker else ""))
+    # Its own name per process: parallel workers, and other runs on the same server, each
+    # drop and create their own.
+    database = FaultDatabase(f"imagesite_fault_db_{worker or 'main'}_{os.getpid()}")
     database.execute(f"DROP DATABASE IF EXISTS `{database.name}`")
     database.execute(
         f"CREATE DATABASE `{database.name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"

@@ -1,10 +1,9 @@
 import signal
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
-from albums.storage import uses_presigned_uploads
+from albums.storage import Unsupported, get_photo_storage
 from processing.pipeline import ensure_embedded_worker
 from processing.s3_events import sqs_client, sqs_consume
 
@@ -37,8 +36,10 @@ class Command(BaseCommand):
     def handle(self, *, queue_url, endpoint_url, once, wait_seconds, **options):
         if not queue_url:
             raise CommandError("Give --queue-url or set S3_EVENTS_QUEUE_URL.")
-        if not uses_presigned_uploads(default_storage):
-            raise CommandError("S3 events need S3 storage: set AWS_STORAGE_BUCKET_NAME.")
+        try:
+            get_photo_storage().require_bucket_events()
+        except Unsupported as exc:
+            raise CommandError(str(exc)) from None
         ensure_embedded_worker()
 
         # SIGTERM (ECS stopping the task) finishes the batch in hand, then exits.

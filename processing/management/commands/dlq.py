@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from albums.models import Photo
-from processing import dlq
+from processing import dlq, registry
 from processing.management.commands._progress import ProgressBar
 
 TABLE_COLUMNS = (
@@ -17,7 +17,7 @@ TABLE_COLUMNS = (
     ("PHOTO", 36),
     ("FILE", 24),
     ("OWNER", 24),
-    ("ALBUM", 20),
+    ("ALBUMS", 20),
     ("ERROR", 70),
 )
 
@@ -110,7 +110,7 @@ class Command(BaseCommand):
                 f"  id           {photo.id}",
                 f"  file         {photo.file_name}",
                 f"  owner        {photo.owner}",
-                f"  album        {photo.album} ({photo.album_id})",
+                f"  albums       {photo.albums or '-'}",
                 f"  status       {photo.status}"
                 + (f" at the {photo.failed_step} step" if photo.failed_step else ""),
                 f"  reason       {photo.reason or '-'}",
@@ -211,7 +211,8 @@ def _what(view, *, requeued: bool = False) -> str:
         return letter.actor + (" of a deleted photo" if view.photo_missing else "")
     state = f"photo {photo.status}"
     if requeued and photo.status == Photo.Status.FAILED:
-        state = "photo back to " + ("queued" if letter.step == "metadata" else "processing")
+        first = letter.step in {step.name for step in registry.first_steps()}
+        state = "photo back to " + ("queued" if first else "processing")
     return f"{letter.actor} of photo {photo.id} {photo.file_name!r}; {state}"
 
 
@@ -235,7 +236,7 @@ def _age(view) -> str:
 def _row(view) -> list[str]:
     letter, photo = view.letter, view.photo
     if photo is not None:
-        described = [photo.id, photo.file_name, photo.owner, photo.album]
+        described = [photo.id, photo.file_name, photo.owner, photo.albums]
     elif view.photo_missing:
         described = [letter.photo_id or "", "(deleted)", "", ""]
     else:

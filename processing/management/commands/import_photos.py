@@ -8,10 +8,10 @@ from processing.imports import (
     file_sha256,
     files_to_import,
     gave_up_message,
-    photo_import_file,
     user_by_email,
     wait_until_settled,
 )
+from processing.intake import photo_import_file
 from processing.management.commands._progress import ProgressBar
 from processing.pipeline import ensure_embedded_worker, uses_embedded_broker
 
@@ -100,7 +100,10 @@ class Command(BaseCommand):
             return f"{seen[sha256]} (earlier in this import)"
         seen[sha256] = str(path)
         copy = existing_copy(user=owner, sha256=sha256)
-        return f"“{copy.album.title}” / {copy.original_name}" if copy else None
+        if copy is None:
+            return None
+        albums = " · ".join(f"“{album.title}”" for album in copy.albums.all())
+        return f"{albums or 'your library'} / {copy.original_name}"
 
     def _report(self, ids, problems, album):
         rows = Photo.objects.filter(pk__in=ids).values_list(

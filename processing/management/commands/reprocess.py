@@ -6,10 +6,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from albums.models import Photo
+from processing import registry
 from processing.imports import gave_up_message, wait_until_settled
 from processing.management.commands._progress import ProgressBar
 from processing.pipeline import embedded_worker_running
-from processing.reprocess import STEPS, photo_reprocess, photos_to_reprocess
+from processing.reprocess import (
+    photo_reprocess,
+    photos_to_reprocess,
+    step_names,
+    wait_for_step,
+)
 
 
 class Command(BaseCommand):
@@ -31,7 +37,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--since", help="Only photos uploaded on or after (YYYY-MM-DD or ISO time)."
         )
-        parser.add_argument("--step", choices=STEPS, help="Run just this step (default: all).")
+        parser.add_argument(
+            "--step", choices=step_names(), help="Run just this step (default: all)."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Say what would happen.")
         parser.add_argument(
             "--wait",
@@ -79,11 +87,14 @@ class Command(BaseCommand):
             raise CommandError(f"{failures} photo(s) could not be queued.")
         # The in-process worker's work ends with this command: see it through.
         if ids and (wait or embedded_worker_running()):
-            self._wait(ids, timeout)
+            self._wait(ids, timeout, step)
 
-    def _wait(self, ids, timeout):
-        bar = ProgressBar(self.stdout, len(ids), "Processing")
-        settled = wait_until_settled(ids, timeout=timeout, on_progress=bar.update)
+    def _wait(self, ids, timeout, step):
+        bar = ProgressBar(self.stdout, len(ids), f"Running {step}" if step else "Processing")
+        if step and step not in {s.name for s in registry.first_steps()}:
+            settled = wait_for_step(ids, step=step, timeout=timeout, on_progress=bar.update)
+        else:
+            settled = wait_until_settled(ids, timeout=timeout, on_progress=bar.update)
         bar.close()
         rows = Photo.objects.filter(pk__in=ids).values_list("status", flat=True)
         counts = Counter(rows)

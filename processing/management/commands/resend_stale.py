@@ -3,8 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from processing.imports import wait_until_settled
 from processing.management.commands._progress import ProgressBar
-from processing.pipeline import ensure_embedded_worker, uses_embedded_broker
-from processing.services import pipeline_resend_stale
+from processing.pipeline import ensure_embedded_worker, pipeline_resend_stale, uses_embedded_broker
 
 
 class Command(BaseCommand):

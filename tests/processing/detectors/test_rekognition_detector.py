@@ -12,57 +12,9 @@ from PIL import Image
 from processing.detectors.base import DetectorImage, TransientDetectorError
 from processing.detectors.rekognition import RekognitionDetector, jpeg_for_rekognition
 from processing.steps.decode import decode
+from tests.support.rekognition import LABELS_RESPONSE, MODERATION_RESPONSE, TEXT_RESPONSE
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
-BOX = {"Width": 0.5, "Height": 0.4, "Left": 0.1, "Top": 0.2}
-
-LABELS_RESPONSE = {
-    "Labels": [
-        {
-            "Name": "Dog",
-            "Confidence": 98.7,
-            "Instances": [{"BoundingBox": BOX, "Confidence": 98.7}],
-            "Parents": [{"Name": "Animal"}, {"Name": "Pet"}, {"Name": "Mammal"}],
-            "Aliases": [{"Name": "Puppy"}],
-            "Categories": [{"Name": "Animals and Pets"}],
-        },
-        {"Name": "Grass", "Confidence": 91.2, "Instances": [], "Parents": [{"Name": "Plant"}]},
-        {"Name": "Outdoors", "Confidence": 88.0, "Instances": [], "Parents": []},
-    ],
-    "LabelModelVersion": "3.0",
-}
-MODERATION_RESPONSE = {
-    "ModerationLabels": [
-        {
-            "Confidence": 91.5,
-            "Name": "Graphic Violence",
-            "ParentName": "Violence",
-            "TaxonomyLevel": 2,
-        },
-        {"Confidence": 91.5, "Name": "Violence", "ParentName": "", "TaxonomyLevel": 1},
-    ],
-    "ModerationModelVersion": "7.0",
-}
-TEXT_RESPONSE = {
-    "TextDetections": [
-        {
-            "DetectedText": "BEWARE OF DOG",
-            "Type": "LINE",
-            "Id": 0,
-            "Confidence": 99.1,
-            "Geometry": {"BoundingBox": BOX, "Polygon": [{"X": 0.1, "Y": 0.2}]},
-        },
-        {
-            "DetectedText": "BEWARE",
-            "Type": "WORD",
-            "Id": 1,
-            "ParentId": 0,
-            "Confidence": 99.0,
-            "Geometry": {"BoundingBox": BOX, "Polygon": [{"X": 0.1, "Y": 0.2}]},
-        },
-    ],
-    "TextModelVersion": "3.0",
-}
 
 
 @pytest.fixture
@@ -223,3 +175,46 @@ def test_jpeg_for_rekognition_flattens_alpha():
     image = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
     out = Image.open(io.BytesIO(jpeg_for_rekognition(image)))
     assert out.mode == "RGB" and out.getpixel((50, 50)) == (255, 255, 255)
+
+
+def test_switches_ask_rekognition_only_for_what_is_wanted(client):
+    moderation_only = RekognitionDetector(
+        client, max_labels=25, min_confidence=70.0, detect_labels=False, detect_text=False
+    )
+    text_only = RekognitionDetector(
+        client,
+        max_labels=25,
+        min_confidence=70.0,
+        detect_labels=False,
+        detect_moderation=False,
+        detect_text=True,
+    )
+    with Stubber(client) as stub:
+        stub.add_response(
+            "detect_moderation_labels",
+            MODERATION_RESPONSE,
+            {"Image": S3_IMAGE, "MinConfidence": 70.0},
+        )
+        stub.add_response("detect_text", TEXT_RESPONSE, {"Image": S3_IMAGE})
+        moderated = moderation_only.detect(in_s3())
+        read = text_only.detect(in_s3())
+        stub.assert_no_pending_responses()
+    assert moderated.labels == [] and moderated.text == [] and not moderated.replaces_text
+    assert [m.name for m in moderated.moderation] == ["Graphic Violence", "Violence"]
+    assert read.text == ["BEWARE OF DOG"] and read.replaces_text
+    assert read.labels == [] and read.moderation == []
+
+
+def test_a_refused_image_names_what_was_asked_for(client):
+    text_only = RekognitionDetector(
+        client,
+        max_labels=25,
+        min_confidence=70.0,
+        detect_labels=False,
+        detect_moderation=False,
+        detect_text=True,
+    )
+    with Stubber(client) as stub:
+        stub.add_client_error("detect_text", service_error_code="ImageTooLargeException")
+        detection = text_only.detect(in_s3())
+    assert detection.skipped == "text skipped: the image is too large for Rekognition"

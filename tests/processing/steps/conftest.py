@@ -41,13 +41,3 @@ def corpus() -> Path:
 @pytest.fixture
 def max_pixels() -> int:
     return MAX_PIXELS
-
-
-@pytest.fixture
-def exiftool_records() -> list[dict]:
-    """ExifTool's reference values, each with the folder it belongs to."""
-    records = []
-    for folder in ("good", "large"):
-        for record in expected(folder):
-            records.append({**record, "folder": folder})
-    return records

@@ -21,6 +21,7 @@ from processing.steps.errors import (
 )
 from processing.steps.metadata import extract_metadata
 from processing.steps.thumbnails import render_renditions
+from tests.processing.big_files import jpeg_cut_short, jpeg_declaring
 
 # --- builders for hostile inputs ----------------------------------------------------------
 
@@ -272,3 +273,31 @@ def test_a_file_name_or_claimed_type_plays_no_part(corpus):
 )
 def test_sniff_describes_what_a_non_image_looks_like(head, looks_like):
     assert sniff(head) == looks_like
+
+
+def test_jpeg_cut_short_is_truncated_even_with_an_end_marker(corpus, max_pixels):
+    data = jpeg_cut_short((corpus / "large" / "iphone_hdr_NO.jpg").read_bytes())
+    assert data.endswith(b"\xff\xd9")
+
+    with pytest.raises(TruncatedImage, match="truncated"):
+        decode_bytes(data, target=(1600, 1600))
+    with pytest.raises(TruncatedImage, match="truncated"):
+        extract_metadata(io.BytesIO(data), max_pixels=max_pixels)
+    with pytest.raises(TruncatedImage, match="truncated"):
+        render_renditions(io.BytesIO(data), max_pixels=max_pixels)
+
+
+def test_tiny_jpeg_declaring_100_megapixels_is_truncated(max_pixels):
+    data = jpeg_declaring(10_000, 10_000)
+    assert len(data) == 633
+
+    with pytest.raises(TruncatedImage, match="truncated"):
+        extract_metadata(io.BytesIO(data), max_pixels=max_pixels)
+    with pytest.raises(TruncatedImage, match="truncated"):
+        render_renditions(io.BytesIO(data), max_pixels=max_pixels)
+
+
+def test_a_sliver_of_missing_blocks_is_kept(corpus, max_pixels):
+    # exif_corrupted.jpg's scan stops about 24 rows (0.9%) short of its 2736; it stays a photo
+    with (corpus / "bad" / "exif_corrupted.jpg").open("rb") as fp:
+        assert decode(fp, max_pixels=max_pixels, target=(400, 400)).image.size == (456, 342)

@@ -1,7 +1,7 @@
 """Helpers for the fault tests in tests/reliability: the Redis database the workers use and
 what is on it, `manage.py rundramatiq` worker processes, distinct copies of corpus photos,
 the checks every test ends with, a TCP proxy that can take a server away, a MariaDB database
-of a test's own. The fixtures that use them are in conftest.py.
+of a test's own. The fixtures that use them are in tests/reliability/conftest.py.
 """
 
 import os
@@ -16,21 +16,10 @@ from pathlib import Path
 
 from albums.models import Photo, PhotoLabel, Rendition
 from processing import tasks
-from tests.conftest import corpus_file
-from tests.processing.conftest import GOOD_FILES, QUEUES, ROOT, subprocess_env
-
-
-def _xdist_index() -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return int(worker[2:]) if worker.startswith("gw") else 0
-
-
-# Redis databases 12-14 belong to bench/ and tests/processing; these tests count down from
-# 11, one per xdist worker, so parallel runs never flush each other's queues.
-REDIS_DB = 11 - _xdist_index()
-assert REDIS_DB >= 1, "too many xdist workers for the Redis databases set aside"
-REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
-
+from tests.support.corpus import GOOD_FILES, corpus_file
+from tests.support.photos import add_to_album
+from tests.support.waiting import wait_until  # noqa: F401  (the fault tests' import)
+from tests.support.workers import QUEUES, REDIS_URL, ROOT, subprocess_env
 
 # --- Redis, seen from this process -----------------------------------------------------------
 
@@ -145,33 +134,15 @@ def worker_env(**overrides) -> dict[str, str]:
     return env
 
 
-def wait_until(
-    condition, *, timeout: float, workers=(), interval: float = 0.1, what: str = "", explain=None
-):
-    """Poll `condition` until true; fail early if a worker died, with its log (and what
-    `explain()` says about the state of things, if given)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if condition():
-            return
-        for worker in workers:
-            assert worker.alive(), f"worker {worker.pid} exited:\n{worker.log()}"
-        if time.monotonic() > deadline:
-            logs = "\n".join(f"--- worker {w.pid}:\n{w.log()}" for w in workers)
-            state = f"\n{explain()}" if explain else ""
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}{state}\n{logs}")
-        time.sleep(interval)
-
-
 def unfinished(ids, using: str = "default") -> str:
     """The photos not ready, with their step flags and history: for timeout messages."""
     from albums.models import Photo
 
     lines = []
     for photo in Photo.objects.using(using).filter(pk__in=ids).exclude(status="ready"):
-        flags = (photo.metadata_done, photo.thumbnails_done, photo.labels_done)
+        steps = dict(photo.steps.using(using).values_list("step", "status"))
         history = list(photo.events.values_list("step", "outcome"))
-        lines.append(f"{photo.original_name} {photo.status} done={flags} {history}")
+        lines.append(f"{photo.original_name} {photo.status} steps={steps} {history}")
     return "photos not ready:\n" + "\n".join(lines)
 
 
@@ -198,17 +169,17 @@ def make_distinct_photos(album, count: int, names=GOOD_FILES, *, using: str = "d
         name = names[index % len(names)]
         data = distinct_bytes(name, index)
         photo = Photo(
-            album=album,
             owner_id=album.owner_id,
             original_name=name,
             status=Photo.Status.QUEUED,
             queued_at=timezone.now(),
             size=len(data),
         )
-        key = photo_storage.original_key(owner_id=album.owner_id, photo_id=photo.id, file_name=name)
+        key = photo_storage.original_key(photo_id=photo.id, ext=name.rsplit(".", 1)[-1])
         photo.original.name = default_storage.save(key, ContentFile(data))
         photo.save(using=using)
         photos.append(photo)
+    add_to_album(album, photos, using=using)
     return photos
 
 
@@ -217,7 +188,7 @@ def make_distinct_photos(album, count: int, names=GOOD_FILES, *, using: str = "d
 
 def enqueue_all(broker, photos) -> None:
     for photo in photos:
-        broker.enqueue(tasks.extract_metadata.message(str(photo.id)))
+        broker.enqueue(tasks.actor_for("ingest").message(str(photo.id)))
 
 
 def statuses(ids, using: str = "default") -> Counter:
@@ -362,6 +333,29 @@ class FaultDatabase:
         )
         return {row[0] for row in rows} - mine
 
+    def hold_row_lock(self, table: str, pk, *, shared: bool = False) -> None:
+        """Lock one row (SELECT ... FOR UPDATE, on the root connection) until
+        `release_row_lock()`: whoever else locks it waits there, inside its query.
+
+        `shared` holds a shared lock (LOCK IN SHARE MODE) instead: only a query that locks
+        the row for update waits, not InnoDB's foreign-key checks, which lock the parent
+        row shared (an UPDATE of a child row's indexed column that shares an index with the
+        foreign key, e.g. Photo's status beside its owner, checks the key)."""
+        lock = "LOCK IN SHARE MODE" if shared else "FOR UPDATE"
+        self.execute("START TRANSACTION")
+        self.execute(f"SELECT id FROM `{self.name}`.`{table}` WHERE id = %s {lock}", [pk])
+
+    def release_row_lock(self) -> None:
+        self.execute("ROLLBACK")
+
+    def lock_waiters(self) -> set[int]:
+        """The other connections to the database now waiting for a row lock."""
+        rows = self.execute(
+            "SELECT trx_mysql_thread_id FROM information_schema.innodb_trx"
+            " WHERE trx_state = 'LOCK WAIT'"
+        )
+        return {row[0] for row in rows} & self.connection_ids()
+
     def kill_connections(self) -> set[int]:
         """KILL every other connection to the database, server-side; returns their ids."""
         import MySQLdb
@@ -375,3 +369,25 @@ class FaultDatabase:
                 if exc.args[0] != 1094:  # "Unknown thread id": it closed meanwhile
                     raise
         return killed
+
+
+# --- A photo whose original holds the worker at a known point ----------------------------------
+
+
+class HeldOriginal:
+    """A photo's original (local media) swapped for a named pipe: the worker step that opens
+    it blocks inside open(), mid-message (the photo row loaded, its status set to processing,
+    the message fetched and not acknowledged), for as long as the test likes. A fault is then
+    injected at that point, not within a timing window. `restore()` puts the real bytes back
+    under the name, for whatever opens it next."""
+
+    def __init__(self, media_root: Path, photo):
+        self.path = Path(media_root) / photo.original.name
+        self.data = self.path.read_bytes()
+        self.path.unlink()
+        os.mkfifo(self.path)
+
+    def restore(self) -> None:
+        spare = self.path.with_name(self.path.name + ".restored")
+        spare.write_bytes(self.data)
+        os.replace(spare, self.path)  # the pipe's name now names a plain file

@@ -87,6 +87,7 @@ def part_target(*, photo: Photo, number: int, receive_url: str) -> photo_storage
             photo_id=photo.id,
             number=number,
             offset=(number - 1) * state.part_bytes,
+            size=state.part_size(number),
             receive_url=receive_url,
             expires_in=settings.PRESIGNED_POST_EXPIRES,
         )

@@ -198,10 +198,18 @@ class PhotoStorage(ABC):
 
     @abstractmethod
     def part_target(
-        self, *, photo_id: uuid.UUID, number: int, offset: int, receive_url: str, expires_in: int
+        self,
+        *,
+        photo_id: uuid.UUID,
+        number: int,
+        offset: int,
+        size: int,
+        receive_url: str,
+        expires_in: int,
     ) -> PartTarget:
-        """Where part `number` (starting at byte `offset`) goes: the bucket, or
-        `receive_url` (this site's) for a storage that takes parts through the site."""
+        """Where part `number` (`size` bytes from byte `offset`) goes: the bucket, or
+        `receive_url` (this site's) for a storage that takes parts through the site. A
+        bucket's URL takes exactly `size` bytes."""
 
     def part_receive(self, *, photo_id: uuid.UUID, number: int, data: IO[bytes], size: int):
         """Store part `number`, `size` bytes read from `data` (a storage whose parts come

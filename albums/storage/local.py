@@ -81,8 +81,16 @@ class LocalPhotoStorage(PhotoStorage):
         ]
 
     def part_target(
-        self, *, photo_id: uuid.UUID, number: int, offset: int, receive_url: str, expires_in: int
+        self,
+        *,
+        photo_id: uuid.UUID,
+        number: int,
+        offset: int,
+        size: int,
+        receive_url: str,
+        expires_in: int,
     ) -> PartTarget:
+        # part_receive checks the length of what arrives.
         return PartTarget(method="PUT", url=f"{receive_url}?offset={offset}")
 
     def part_receive(self, *, photo_id: uuid.UUID, number: int, data, size: int) -> StoredPart:

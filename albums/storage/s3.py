@@ -184,7 +184,14 @@ class S3PhotoStorage(PhotoStorage):
         return sorted(parts, key=lambda part: part.number)
 
     def part_target(
-        self, *, photo_id: uuid.UUID, number: int, offset: int, receive_url: str, expires_in: int
+        self,
+        *,
+        photo_id: uuid.UUID,
+        number: int,
+        offset: int,
+        size: int,
+        receive_url: str,
+        expires_in: int,
     ) -> PartTarget:
         upload_id = self._upload_id(photo_id)
         if upload_id is None:
@@ -196,6 +203,8 @@ class S3PhotoStorage(PhotoStorage):
                 "Key": _staging_key(photo_id=photo_id),
                 "UploadId": upload_id,
                 "PartNumber": number,
+                # Signed (X-Amz-SignedHeaders): S3 refuses a PUT of any other length.
+                "ContentLength": size,
             },
             ExpiresIn=expires_in,
         )

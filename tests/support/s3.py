@@ -59,3 +59,32 @@ class SqsQueue:
             QueueUrl=self.url, MaxNumberOfMessages=10, VisibilityTimeout=0
         )
         return [m["Body"] for m in found.get("Messages", [])]
+
+
+def presigned_put_verifies(url: str, *, length: int) -> bool:
+    """Whether S3 would accept a PUT of `length` bytes to this presigned (SigV4 query) URL:
+    the signature recomputed, as S3 does, over the request as it arrives (its Host and
+    Content-Length, for the headers the URL says it signed), with the test credentials."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # test helper only
+
+    from botocore.auth import S3SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    signature = query.pop("X-Amz-Signature")
+    signed = query["X-Amz-SignedHeaders"].split(";")
+    headers = {"Host": parts.netloc, "Content-Length": str(length)}
+    request = AWSRequest(
+        method="PUT",
+        url=urlunsplit(parts._replace(query=urlencode(query))),
+        headers={name: value for name, value in headers.items() if name.lower() in signed},
+    )
+    request.context["timestamp"] = query["X-Amz-Date"]
+    credentials = Credentials(
+        FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"], FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]
+    )
+    signer = S3SigV4QueryAuth(credentials, "s3", REGION, expires=int(query["X-Amz-Expires"]))
+    canonical = signer.canonical_request(request)
+    return signer.signature(signer.string_to_sign(request, canonical), request) == signature

@@ -1,4 +1,4 @@
-// Share links on the album page: copy a link with one click; ask before revoking one.
+// Share links on the album page: copy a link with one click.
 (function () {
   "use strict";
   document.querySelectorAll("button[data-copy]").forEach((button) => {
@@ -13,11 +13,6 @@
       }
       button.textContent = "Copied";
       setTimeout(() => { button.textContent = "Copy"; }, 2000);
-    });
-  });
-  document.querySelectorAll("form[data-confirm]").forEach((form) => {
-    form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
 })();

@@ -77,6 +77,31 @@ def test_delete_restore_and_empty_the_trash(page, live_server, client, user):
     assert page.script_errors == []
 
 
+def test_delete_forever_on_one_photo_asks_first(page, live_server, client, user):
+    doomed = _photo(user, "beach.jpg", 1)
+    photos_trash(photos=Photo.objects.filter(pk=doomed.pk))
+    sign_in(page.context, live_server, client, user)
+    page.goto(f"{live_server.url}/trash/")
+    asked = []
+
+    def answer(dialog, accept):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_role("button", name="Delete beach.jpg forever").click()
+    expect(page.locator(f"#photo-{doomed.id}")).to_be_visible()
+    assert asked == ["Delete “beach.jpg” for good? This cannot be undone."]
+    assert Photo.objects.filter(pk=doomed.pk).exists(), "Cancel deletes nothing"
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    page.get_by_role("button", name="Delete beach.jpg forever").click()
+    expect(page.locator(".message")).to_have_text("“beach.jpg” deleted for good.")
+    assert len(asked) == 2
+    assert not Photo.objects.filter(pk=doomed.pk).exists()
+    assert page.script_errors == []
+
+
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_screenshots(browser, live_server, client, user, width):
     names = ["harbour.jpg", "a-rather-long-file-name-from-a-phone-IMG_20240501_121314.jpg"]

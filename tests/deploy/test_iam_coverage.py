@@ -60,11 +60,13 @@ def recorded_calls(tmp_path_factory) -> list[dict]:
         env["DATABASE_URL"] = f"{url.rstrip('/')}_aws_calls_{worker}_{os.getpid()}"
     # The slow (outage) and browser tests call nothing the quick ones do not.
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts="]
+    command += ["--show-capture=no", "--tb=short"]  # a failure's report, without server logs
     command += ["-p", "tests.deploy.aws_calls", "-m", "not e2e and not slow", *aws_test_files()]
     result = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200
     )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    report = result.stdout.partition("= FAILURES =")[2] or result.stdout
+    assert result.returncode == 0, report[-6000:] + result.stderr[-2000:]
     calls = [json.loads(line) for line in output.read_text().splitlines()]
     assert calls, "no AWS call was recorded"
     return calls

@@ -27,6 +27,34 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+# --- The second database pass: only what uses the database ---------------------------------
+
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only tests that use the database (a django_db or mysql mark, or a "
+        "database fixture): .ci/run's MariaDB pass, after the SQLite pass ran everything",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    def uses_database(item) -> bool:
+        marked = item.get_closest_marker("django_db") or item.get_closest_marker("mysql")
+        return bool(marked or DATABASE_FIXTURES & set(item.fixturenames))
+
+    kept = [item for item in items if uses_database(item)]
+    others = [item for item in items if not uses_database(item)]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = kept
+
+
 # --- pytest-xdist: tests sharing an outside resource run on one worker ----------------------
 
 

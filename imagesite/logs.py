@@ -24,3 +24,22 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value
         return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def logging_config(*, log_format: str, level: str) -> dict:
+    """settings.LOGGING: every record to the console, formatted "plain" or "json", at `level`;
+    the database's and pika's chatter only from WARNING up."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "imagesite.logs.JsonFormatter"},
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "pika": {"level": "WARNING"},  # otherwise ~15 INFO lines per AMQP connection
+        },
+    }

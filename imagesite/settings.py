@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from imagesite.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # embedded-mode data (SQLite file, media); created by scripts/run
 
@@ -377,20 +379,8 @@ USE_TZ = True
 LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "imagesite.logs.JsonFormatter"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "pika": {"level": "WARNING"},  # otherwise ~15 INFO lines per AMQP connection
-    },
-}
+# Everything to the console, as LOG_FORMAT says; noisy libraries quieter (imagesite/logs.py).
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
 
 # Errors to Sentry when SENTRY_DSN is set (the `sentry` extra installs sentry-sdk).
 SENTRY_DSN = env("SENTRY_DSN", default="")

@@ -1,17 +1,11 @@
-"""The domain: albums, photos and what the pipeline derives from them.
-
-Models hold data and queries; writes with side effects live in services.py.
-"""
+"""The library: albums, photos, their renditions and processing history."""
 
 import uuid
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-
-from albums.names import fold
 
 
 class AlbumQuerySet(models.QuerySet):
@@ -240,130 +234,6 @@ class Rendition(models.Model):
         return f"{self.photo_id}/{self.spec}"
 
 
-class Label(models.Model):
-    """A label name, shared across photos."""
-
-    name = models.CharField(max_length=100, unique=True)
-    # The name as search compares it (albums.names.fold): SQLite's LIKE ignores the case of
-    # ASCII letters only, MySQL's collations ignore case and accents; this is the same on both.
-    folded = models.CharField(max_length=200, db_index=True, editable=False)
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        self.folded = fold(self.name)[:200]
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def named(cls, name: str) -> "Label":
-        """An unsaved label with its folded name filled in (for bulk_create)."""
-        return cls(name=name, folded=fold(name)[:200])
-
-
-class PhotoLabel(models.Model):
-    """A label (or moderation label, or line of text) found in a photo.
-
-    Each row also carries copies of its photo's owner and sort position (taken_at,
-    created_at): search reads a user's photos with a label straight off one index, in
-    the order results are shown, without touching a photo row (albums/search.py). Photo
-    owner and created_at never change; taken_at is copied by whatever writes it (the
-    metadata step), in_trash by the trash's services, and all by `save()`/`for_photo()`
-    when a row is made.
-    """
-
-    class Kind(models.TextChoices):
-        LABEL = "label", "Label"
-        MODERATION = "moderation", "Moderation"
-        TEXT = "text", "Detected text"
-        PLACE = "place", "Place"  # a name of where the photo was taken: town, region, country
-
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_labels")
-    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="photo_labels")
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LABEL)
-    confidence = models.FloatField()
-    source = models.CharField(max_length=32)
-    category = models.CharField(max_length=100, blank=True)
-    # Copies of the photo's, for search (see above).
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    taken_at = models.DateTimeField(null=True, blank=True)
-    photo_created_at = models.DateTimeField()
-    in_trash = models.BooleanField(default=False)  # the photo's trashed_at is set
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["photo", "label", "kind"], name="photolabel_once_per_photo"
-            )
-        ]
-        indexes = [
-            # Which photos have a label, for cascades and the admin.
-            models.Index(fields=["label", "kind", "photo"]),
-            # Search: one user's photos with these labels, newest taken first, as the
-            # search page lists them (the same order as Photo's search index).
-            models.Index(
-                fields=[
-                    "owner",
-                    "in_trash",
-                    "kind",
-                    "label",
-                    "-taken_at",
-                    "-photo_created_at",
-                    "photo",
-                ],
-                name="photolabel_search_alive",
-            ),  # fmt: skip
-        ]
-
-    def __str__(self):
-        return f"{self.label} ({self.confidence:.0f}%)"
-
-    def save(self, *args, **kwargs):
-        if self.owner_id is None:
-            for name, value in self.photo_copies(self.photo).items():
-                setattr(self, name, value)
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def for_photo(cls, photo: Photo, **fields) -> "PhotoLabel":
-        return cls(photo=photo, **cls.photo_copies(photo), **fields)
-
-    @staticmethod
-    def photo_copies(photo: Photo) -> dict:
-        return {
-            "owner_id": photo.owner_id,
-            "taken_at": photo.taken_at,
-            "photo_created_at": photo.created_at,
-            "in_trash": photo.trashed_at is not None,
-        }
-
-
-FRACTION = [MinValueValidator(0.0), MaxValueValidator(1.0)]
-
-
-class PhotoFace(models.Model):
-    """A face found in a photo: its box as fractions of the image (0–1, so it fits any
-    rendition) and the detector's confidence. Counted on the photo page; kept for later use.
-    Replaced as a whole each time faces are looked for again."""
-
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="faces")
-    left = models.FloatField(validators=FRACTION)  # fractions of the image's width …
-    top = models.FloatField(validators=FRACTION)  # … and height, from its top-left corner
-    width = models.FloatField(validators=FRACTION)
-    height = models.FloatField(validators=FRACTION)
-    confidence = models.FloatField()  # 0–100
-    source = models.CharField(max_length=32)  # the detector: "local"
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["left", "top"]
-
-    def __str__(self):
-        return f"face at {self.left:.2f}, {self.top:.2f} ({self.confidence:.0f}%)"
-
-
 class ProcessingEvent(models.Model):
     """One line of a photo's processing history, for owners, moderators and operators."""
 
@@ -379,72 +249,3 @@ class ProcessingEvent(models.Model):
 
     def __str__(self):
         return f"{self.step} {self.outcome}"
-
-
-class ShareLinkQuerySet(models.QuerySet):
-    def active(self):
-        now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
-        )
-
-
-class ShareLink(models.Model):
-    """A revocable, optionally expiring link that shows an album's renditions to anyone."""
-
-    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="share_links")
-    token = models.CharField(max_length=64, unique=True)
-    allow_downloads = models.BooleanField(
-        default=False, help_text="Visitors may download originals (with their EXIF and GPS)."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ShareLinkQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"share link for {self.album}"
-
-    @property
-    def is_active(self) -> bool:
-        if self.revoked_at:
-            return False
-        return self.expires_at is None or self.expires_at > timezone.now()
-
-
-class ModerationDecision(models.Model):
-    """Who decided what about a photo, and when."""
-
-    class Decision(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        HIDE = "hide", "Hidden"
-        REJECT = "reject", "Rejected"
-
-    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="decisions")
-    moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    decision = models.CharField(max_length=16, choices=Decision.choices)
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return (
-            f"{self.get_decision_display()} by {self.moderator} at {self.created_at:%Y-%m-%d %H:%M}"
-        )
-
-
-class FlaggedPhoto(Photo):
-    """The moderators' review queue: photos flagged by label detection."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "photo needing review"
-        verbose_name_plural = "photos needing review"

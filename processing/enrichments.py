@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from albums.models import Photo, PhotoLabel
-from processing.labeling import _label_ids
+from processing.labeling import label_ids
 from processing.services import lock_photo
 
 
@@ -24,17 +24,21 @@ class Found:
     category: str = ""
 
 
-@transaction.atomic
 def photo_replace_found(*, photo_id: int, kind: str, found: list[Found], source: str) -> int:
     """Replace the photo's rows of `kind` with `found` (names once each); how many saved."""
-    if not lock_photo(photo_id):
-        return 0  # deleted meanwhile
     best: dict[str, Found] = {}
     for item in found:
         name = item.name.strip()[:100]
         if name and (name not in best or best[name].confidence < item.confidence):
             best[name] = Found(name, item.confidence, item.category)
-    ids = _label_ids(set(best)) if best else {}
+    ids = label_ids(set(best))  # before the photo's transaction: see label_ids
+    with transaction.atomic():
+        return _replace_found(photo_id, kind, best, ids, source)
+
+
+def _replace_found(photo_id, kind: str, best: dict[str, Found], ids: dict, source: str) -> int:
+    if not lock_photo(photo_id):
+        return 0  # deleted meanwhile
     PhotoLabel.objects.filter(photo_id=photo_id, kind=kind).delete()
     current = Photo.objects.only("owner_id", "taken_at", "created_at").get(pk=photo_id)
     rows: dict[int, PhotoLabel] = {}

@@ -153,31 +153,44 @@ def _sourced(source: str, found: Found) -> Found:
     return found if found.source else dataclasses.replace(found, source=source)
 
 
-def _label_ids(names: set[str]) -> dict[str, int]:
+def label_ids(names: set[str]) -> dict[str, int]:
     """Each name's Label id, creating the missing ones.
+
+    Call it before the photo's transaction: labels are shared by every photo, and creating
+    them commits at once, in name order, so two steps saving the same new names hold
+    InnoDB's unique-key locks for one short insert, in the same order (inside a longer
+    transaction, in set order, they deadlocked and cost a retry). A label nothing uses
+    yet is harmless.
 
     The database decides which names are the same label: MySQL's collations count "STOP"
     and "Stop", or "Café" and "Cafe", as one name, and return the spelling stored first.
     A name not found as spelled is looked up on its own, by the database's equality.
     """
-    Label.objects.bulk_create([Label.named(n) for n in names], ignore_conflicts=True)
+    if not names:
+        return {}
+    with transaction.atomic():
+        Label.objects.bulk_create([Label.named(n) for n in sorted(names)], ignore_conflicts=True)
     ids = dict(Label.objects.filter(name__in=names).values_list("name", "id"))
     for name in names - ids.keys():
         ids[name] = Label.objects.get(name=name).pk
     return ids
 
 
-@transaction.atomic
 def save_detection(*, photo: Photo, detection: Detection) -> None:
     """Replace the photo's labels with this detection's, in one transaction (and its faces,
     when the detection looked for them)."""
-    if not lock_photo(photo.pk):  # a concurrent run replaces these after this one commits
-        return  # deleted meanwhile
     rows = [(PhotoLabel.Kind.LABEL, lbl) for lbl in detection.labels]
     rows += [(PhotoLabel.Kind.MODERATION, lbl) for lbl in detection.moderation]
     names = {lbl.name[:100] for _, lbl in rows}
     names |= {text[:100] for text in detection.text}
-    ids = _label_ids(names) if names else {}
+    ids = label_ids(names)
+    with transaction.atomic():
+        _replace_labels(photo, detection, rows, ids)
+
+
+def _replace_labels(photo: Photo, detection: Detection, rows: list, ids: dict[str, int]) -> None:
+    if not lock_photo(photo.pk):  # a concurrent run replaces these after this one commits
+        return  # deleted meanwhile
     # Only the kinds this detection answers for: text and places are steps of their own
     # (processing/stages/text.py, places.py) unless the detector read the text itself.
     kinds = [PhotoLabel.Kind.LABEL, PhotoLabel.Kind.MODERATION]

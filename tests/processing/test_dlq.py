@@ -145,8 +145,8 @@ def test_photos_that_failed_are_listed_then_requeued_and_end_ready(
         required = photo.steps.filter(step__in=("ingest", "labels"))
         assert set(required.values_list("status", flat=True)) == {"done"}
         assert photo.renditions.count() == 2
-        outcomes = list(photo.events.filter(step=step).values_list("outcome", flat=True))
-        assert outcomes[-3:] == ["failed", "requeued", "done"]
+        events = list(photo.events.filter(step=step).values_list("outcome", "message"))
+        assert [outcome for outcome, _ in events][-3:] == ["failed", "requeued", "done"], events
     assert dead_ids() == []
 
 

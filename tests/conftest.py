@@ -37,14 +37,18 @@ def pytest_addoption(parser):
         "--database-tests-only",
         action="store_true",
         help="run only tests that use the database (a django_db or mysql mark, or a "
-        "database fixture): .ci/run's MariaDB pass, after the SQLite pass ran everything",
+        "database fixture) and are not marked any_database: .ci/run's MariaDB pass, after "
+        "the SQLite pass ran everything",
     )
 
 
 def pytest_collection_modifyitems(config, items):
     if not config.getoption("--database-tests-only"):
         return
+
     def uses_database(item) -> bool:
+        if item.get_closest_marker("any_database"):
+            return False
         marked = item.get_closest_marker("django_db") or item.get_closest_marker("mysql")
         return bool(marked or DATABASE_FIXTURES & set(item.fixturenames))
 

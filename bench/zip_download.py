@@ -32,9 +32,11 @@ def main() -> int:
     parser.add_argument("--mib-per-photo", type=int, default=4)
     parser.add_argument("--counts", default="5,50,200")
     args = parser.parse_args()
-    counts = [int(c) for c in args.counts.split(",")]
+    with tempfile.TemporaryDirectory(prefix="imagesite-zip-bench-") as media:
+        return measure(media, [int(c) for c in args.counts.split(",")], args.mib_per_photo)
 
-    media = tempfile.mkdtemp(prefix="imagesite-zip-bench-")
+
+def measure(media: str, counts: list[int], mib_per_photo: int) -> int:
     os.environ.update(DJANGO_SETTINGS_MODULE="imagesite.settings", MEDIA_ROOT=media)
     os.environ.setdefault("DJANGO_DEBUG", "1")
     import django
@@ -49,7 +51,7 @@ def main() -> int:
     photos = []
     for number in range(max(counts)):
         photo = Photo(id=uuid.uuid4(), original_name=f"IMG_{number:04d}.jpg")
-        photo.size = args.mib_per_photo * MIB
+        photo.size = mib_per_photo * MIB
         photo.created_at = datetime(2026, 1, 1, tzinfo=UTC)
         data = os.urandom(photo.size) if number < 8 else None
         # Eight distinct files, then hard links to them: 200 photos need not be 800 MB.

@@ -3,9 +3,12 @@
 import re
 from pathlib import Path
 
+from django.http import HttpResponse
+
 from albums.storage import get_photo_storage
 from albums.storage.local import LocalPhotoStorage
 from albums.storage.s3 import S3PhotoStorage
+from imagesite.middleware import ContentSecurityPolicyMiddleware
 
 ROOT = Path(__file__).resolve().parents[2]
 STORAGE_KIND = re.compile(
@@ -70,8 +73,6 @@ def test_a_shared_rendition_from_the_folder_carries_no_file_name(client, album, 
 
 
 def test_the_policy_lets_browsers_reach_the_bucket_only_on_s3(s3_storage, settings):
-    from imagesite.middleware import ContentSecurityPolicyMiddleware
-
     on_s3 = ContentSecurityPolicyMiddleware(lambda request: None).policy
     assert f"connect-src 'self' {s3_storage.endpoint} " in on_s3
     settings.STORAGES = {
@@ -80,3 +81,21 @@ def test_the_policy_lets_browsers_reach_the_bucket_only_on_s3(s3_storage, settin
     }
     local = ContentSecurityPolicyMiddleware(lambda request: None).policy
     assert "connect-src 'self';" in local and s3_storage.endpoint not in local
+
+
+def test_a_middleware_built_before_the_storage_changes_sends_the_new_policy(
+    s3_storage, settings, rf
+):
+    """The test server's middleware is built once, before a test switches to S3."""
+    on_s3 = settings.STORAGES["default"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    middleware = ContentSecurityPolicyMiddleware(lambda request: HttpResponse())
+    assert s3_storage.endpoint not in middleware(rf.get("/"))["Content-Security-Policy"]
+
+    settings.STORAGES = {**settings.STORAGES, "default": on_s3}
+
+    policy = middleware(rf.get("/"))["Content-Security-Policy"]
+    assert f"connect-src 'self' {s3_storage.endpoint} " in policy

@@ -19,7 +19,9 @@ import pytest
 from tests.deploy import cfn
 from tests.support.deploy import ROOT
 
-# One worker runs this module, so the recording subprocess (a whole pytest run) runs once.
+# One worker runs this module. The recording (a whole pytest run) is session-scoped: xdist
+# hands that worker this module's tests between others', and a module-scoped fixture is
+# torn down and made again each time the module changes (it ran three times, ~45 s each).
 pytestmark = pytest.mark.xdist_group("iam_coverage")
 
 # The test files whose code paths call AWS (found by what they use, so new ones join).
@@ -49,7 +51,7 @@ def aws_test_files() -> list[str]:
     return files
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def recorded_calls(tmp_path_factory) -> list[dict]:
     output = tmp_path_factory.mktemp("aws-calls") / "calls.jsonl"
     # A Redis database and a MariaDB test database of its own, never this run's workers'.

@@ -42,7 +42,9 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.hookimpl(trylast=True)  # after xdist's own hook has named each item's group
 def pytest_collection_modifyitems(config, items):
+    _check_groups_are_honoured(config, items)
     if not config.getoption("--database-tests-only"):
         return
 
@@ -59,15 +61,18 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
-# --- pytest-xdist: tests sharing an outside resource run on one worker ----------------------
-
-
-def pytest_configure(config):
-    """Honour xdist_group marks under a plain `-n N` (`--dist load` becomes `loadgroup`): the
-    RabbitMQ tests share the server's queues, so one worker runs them. Everything else a test
-    touches is the worker's own (database, Redis database, media folder, ports)."""
-    if getattr(config.option, "dist", None) == "load":
-        config.option.dist = "loadgroup"
+def _check_groups_are_honoured(config, items):
+    """Under `--dist loadgroup` xdist suffixes each grouped test's id with its group; a pytest
+    that drops the suffix (9.2, pytest-xdist#1386) spreads a group over every worker, and the
+    tests sharing a server's queues then run at once. Fail the run instead."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    lost = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+    if lost:
+        raise pytest.UsageError(
+            f"xdist_group is not honoured ({lost[0]} has no @group suffix): pytest-xdist "
+            "and this pytest disagree (pytest-xdist#1386); install requirements.lock"
+        )
 
 
 # --- Basics ------------------------------------------------------------------------------

@@ -54,8 +54,10 @@ def aws_test_files() -> list[str]:
 @pytest.fixture(scope="session")
 def recorded_calls(tmp_path_factory) -> list[dict]:
     output = tmp_path_factory.mktemp("aws-calls") / "calls.jsonl"
-    # A Redis database and a MariaDB test database of its own, never this run's workers'.
-    env = dict(os.environ, IMAGESITE_AWS_CALLS=str(output), IMAGESITE_TEST_REDIS_DB="5")
+    # A Redis database (claimed by the run itself, tests/support/workers.py) and a MariaDB
+    # test database of its own, never this run's workers'.
+    env = dict(os.environ, IMAGESITE_AWS_CALLS=str(output))
+    env.pop("IMAGESITE_TEST_REDIS_DB", None)
     worker = env.pop("PYTEST_XDIST_WORKER", "main")
     url = env.get("DATABASE_URL", "")
     if url.startswith("mysql"):

@@ -1,6 +1,8 @@
 """The real brokers' addresses and the environment of a `manage.py` subprocess (rundramatiq,
 migrate) that must share this test's database and media folder."""
 
+import atexit
+import functools
 import os
 import shutil
 import subprocess
@@ -18,13 +20,61 @@ def xdist_index() -> int:
     return int(worker[2:]) if worker.startswith("gw") else 0
 
 
-# One Redis database per xdist worker, flushed by each test that uses it, so parallel workers
-# never flush each other's queues. 12-14 belong to bench/, 10-13 to older test layouts still
-# run beside this one on shared machines; the tests count down from 9, and a whole pytest run
-# started by a test (tests/deploy/test_iam_coverage.py) is given 5.
-REDIS_DB = int(os.environ.get("IMAGESITE_TEST_REDIS_DB") or 9 - xdist_index())
-assert REDIS_DB >= 1, "too many xdist workers for the Redis databases set aside"
-REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
+# A Redis database of this process's own, flushed by each test that uses it, so no other
+# test process (another xdist worker, another checkout's suite on this machine, the pytest
+# run tests/deploy/test_iam_coverage.py starts) flushes or consumes its queues. Databases
+# 1-9 are the tests' (10-14 belong to bench/ and older layouts): each process claims one
+# with SET NX in database 0, released at exit, expiring after two hours if the process is
+# killed. IMAGESITE_TEST_REDIS_DB names one instead. Claimed on first use (REDIS_DB or
+# REDIS_URL), so processes that never touch Redis hold none.
+TEST_REDIS_DBS = range(9, 0, -1)
+CLAIM = "imagesite:test-redis-db:{}"
+
+
+def _claim_redis_db() -> int:
+    named = os.environ.get("IMAGESITE_TEST_REDIS_DB")
+    if named:
+        return int(named)
+    import redis  # the client dramatiq's Redis broker uses; only when a test asks for Redis
+
+    client = redis.Redis(host="127.0.0.1", port=6379, db=0, socket_connect_timeout=2)
+    owner = f"{os.uname().nodename}:{os.getpid()}"
+    try:
+        for db in TEST_REDIS_DBS:
+            if client.set(CLAIM.format(db), owner, nx=True, ex=2 * 3600):
+                atexit.register(_release_redis_db, client, db, owner)
+                return db
+    except redis.ConnectionError:
+        return 9 - xdist_index()  # no server: the tests that need it skip with the reason
+    raise RuntimeError(
+        f"every test Redis database ({TEST_REDIS_DBS.stop + 1}-{TEST_REDIS_DBS.start}) is "
+        "claimed by another test run (or a killed one, for up to two hours): see "
+        f"`redis-cli keys '{CLAIM.format('*')}'`"
+    )
+
+
+def _release_redis_db(client, db: int, owner: str) -> None:
+    try:
+        if client.get(CLAIM.format(db)) == owner.encode():
+            client.delete(CLAIM.format(db))
+    except Exception:  # at exit, with the server gone: the claim expires by itself
+        pass
+
+
+@functools.cache
+def _redis_db() -> int:
+    return _claim_redis_db()
+
+
+def __getattr__(name: str):
+    """REDIS_DB and REDIS_URL, claimed on first use (PEP 562)."""
+    if name == "REDIS_DB":
+        return _redis_db()
+    if name == "REDIS_URL":
+        return f"redis://127.0.0.1:6379/{_redis_db()}"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # RabbitMQ: a virtual host of this process's own when rabbitmqctl can manage the local server
 # (root on CI and this machine), so no other run's worker takes these tests' messages;
 # otherwise the default virtual host, shared. Either way the tests using it carry

@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from albums.models import Album, Label, Photo, PhotoLabel, Rendition
+from albums.models import Album, Label, Photo, PhotoLabel
 from albums.services import share_link_create
-from tests.support.photos import add_to_album
+from tests.support.photos import add_to_album, bulk_renditions
 
 pytestmark = pytest.mark.django_db
 
@@ -25,20 +25,7 @@ def _fill(album, count, *, labels=()) -> list[Photo]:
         for i in range(count)
     )
     add_to_album(album, photos)
-    Rendition.objects.bulk_create(
-        Rendition(
-            photo=p,
-            spec=spec,
-            file=f"renditions/{p.pk}-{spec}.webp",
-            source_sha256="0" * 64,
-            width=400,
-            height=300,
-            mime_type="image/webp",
-            size=10,
-        )
-        for p in photos
-        for spec in ("grid", "preview")
-    )
+    bulk_renditions(photos, ("grid", "preview"))
     for name in labels:
         label, _ = Label.objects.get_or_create(name=name)
         PhotoLabel.objects.bulk_create(

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from albums.models import Photo, Rendition
+from albums.models import Photo
 from albums.services import photos_trash
+from tests.support.photos import bulk_renditions
 
 pytestmark = pytest.mark.django_db
 URL = reverse("albums:timeline")
@@ -162,19 +163,7 @@ def _fill(owner, count):
         )
         for i in range(count)
     )
-    Rendition.objects.bulk_create(
-        Rendition(
-            photo=p,
-            spec="grid",
-            file=f"renditions/{p.pk}.webp",
-            source_sha256="0" * 64,
-            width=400,
-            height=300,
-            mime_type="image/webp",
-            size=10,
-        )  # fmt: skip
-        for p in photos
-    )
+    bulk_renditions(photos)
     return photos
 
 

@@ -11,10 +11,10 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
-from albums.models import AlbumPhoto, Label, Photo, PhotoLabel, Rendition
+from albums.models import AlbumPhoto, Label, Photo, PhotoLabel
 from albums.services import photos_trash, share_link_create
 from tests.support.corpus import corpus_file
-from tests.support.photos import add_to_album, stored_rendition
+from tests.support.photos import add_to_album, bulk_renditions, stored_rendition
 
 pytestmark = pytest.mark.django_db
 URL = reverse("albums:trash")
@@ -205,19 +205,7 @@ def _fill(owner, count):
         Photo(owner=owner, original_name=f"p{i}.jpg", status=Photo.Status.READY, trashed_at=when)
         for i in range(count)
     )
-    Rendition.objects.bulk_create(
-        Rendition(
-            photo=p,
-            spec="grid",
-            file=f"renditions/{p.pk}.webp",
-            source_sha256="0" * 64,
-            width=400,
-            height=300,
-            mime_type="image/webp",
-            size=10,
-        )  # fmt: skip
-        for p in photos
-    )
+    bulk_renditions(photos)
     return photos
 
 

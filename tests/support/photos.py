@@ -17,6 +17,26 @@ def stored_rendition(photo, spec: str = "grid", *, file: str | None = None, mime
     )
 
 
+def bulk_renditions(photos, specs=("grid",)) -> None:
+    """400 x 300 rendition rows (no files) for many photos at once: the query-count tests."""
+    from albums.models import Rendition
+
+    Rendition.objects.bulk_create(
+        Rendition(
+            photo=p,
+            spec=spec,
+            file=f"renditions/{p.pk}-{spec}.webp",
+            source_sha256="0" * 64,
+            width=400,
+            height=300,
+            mime_type="image/webp",
+            size=10,
+        )
+        for p in photos
+        for spec in specs
+    )
+
+
 def add_to_album(album, photos, *, using: str = "default") -> None:
     """Put photos made directly (Photo.objects.create, bulk_create) into `album`, added in
     the order given."""

@@ -10,7 +10,7 @@ import tempfile
 import uuid
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.http import FileResponse, HttpResponse
 
 from albums.storage.base import (
@@ -149,6 +149,13 @@ class LocalPhotoStorage(PhotoStorage):
 
     def save_original(self, *, key: str, file, content_type: str) -> str:
         return self.files.save(key, file)
+
+    def receive_upload(self, *, key: str, file, content_type: str) -> str:
+        # Django moves a temporary upload into place by checking that the name is free and
+        # then renaming, and a rename replaces: two requests at once were both given the same
+        # name, and the loser's cleanup deleted the winner's original. Copied as a stream,
+        # the file is created with O_EXCL, and a taken name gets another.
+        return self.files.save(key, File(file, name=file.name))
 
     def save_rendition(
         self,

@@ -7,6 +7,7 @@ import re
 import threading
 
 import pytest
+from django.core.files import move
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import connection
 from django.test import Client
@@ -15,6 +16,7 @@ from PIL import Image
 
 from albums.models import Photo
 from albums.services import photo_delete
+from albums.storage import get_photo_storage
 from albums.uploads import LimitedTemporaryFileUploadHandler
 from processing import intake
 from tests.support.corpus import corpus_file
@@ -160,6 +162,38 @@ def solid_png(colour) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (120, 90), colour).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_an_upload_arriving_as_another_takes_its_name_keeps_both_files(media_root, monkeypatch):
+    """The window the ten-request race hit by chance, opened on purpose: the name is free
+    when the second file is placed and taken by the first one just after."""
+    storage = get_photo_storage()
+    first = storage.receive_upload(
+        key="originals/a.png", file=temp_upload(b"first"), content_type=""
+    )
+
+    # The name looks free once, to the storage and to Django's move (which checks with
+    # os.access before renaming): the other request's file lands in between.
+    real_exists = storage.files.exists
+    looks_free = iter([True])
+    monkeypatch.setattr(
+        storage.files, "exists", lambda name: not next(looks_free, not real_exists(name))
+    )
+    monkeypatch.setattr(move.os, "access", lambda *args, **kwargs: False)
+    second = storage.receive_upload(
+        key="originals/a.png", file=temp_upload(b"second"), content_type=""
+    )
+
+    assert first != second
+    assert (media_root / first).read_bytes() == b"first"
+    assert (media_root / second).read_bytes() == b"second"
+
+
+def temp_upload(data: bytes) -> TemporaryUploadedFile:
+    upload = TemporaryUploadedFile("a.png", "image/png", len(data), None)
+    upload.write(data)
+    upload.seek(0)
+    return upload
 
 
 @pytest.mark.django_db(transaction=True)

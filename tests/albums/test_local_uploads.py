@@ -8,6 +8,7 @@ import threading
 
 import pytest
 from django.core.files import move
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import connection
 from django.test import Client
@@ -174,11 +175,13 @@ def test_an_upload_arriving_as_another_takes_its_name_keeps_both_files(media_roo
 
     # The name looks free once, to the storage and to Django's move (which checks with
     # os.access before renaming): the other request's file lands in between.
-    real_exists = storage.files.exists
+    real_exists = FileSystemStorage.exists
     looks_free = iter([True])
-    monkeypatch.setattr(
-        storage.files, "exists", lambda name: not next(looks_free, not real_exists(name))
-    )
+
+    def exists(self, name):
+        return not next(looks_free, not real_exists(self, name))
+
+    monkeypatch.setattr(FileSystemStorage, "exists", exists)
     monkeypatch.setattr(move.os, "access", lambda *args, **kwargs: False)
     second = storage.receive_upload(
         key="originals/a.png", file=temp_upload(b"second"), content_type=""

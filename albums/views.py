@@ -117,6 +117,9 @@ def album_delete(request, album_id):
 # The category the offline labels give synonyms (processing/detectors/vision.py), and the
 # place rows' categories in the order a place is written (processing/stages/places.py).
 SYNONYMS = "Synonyms"
+# What the pixels look like rather than what they show (processing/detectors/local.py):
+# shown apart from the content labels, under their own heading.
+APPEARANCE = ("Colors", "Image Properties")
 PLACE_ORDER = ("City", "District", "Region", "Country")
 # GeoNames data is CC BY 4.0: shown wherever place names appear.
 PLACE_ATTRIBUTION = "Place names from GeoNames (geonames.org), CC BY 4.0"
@@ -135,7 +138,12 @@ def photo_detail(request, photo_id):
         "renditions": {r.spec: r for r in photo.renditions.all()},
         # Synonyms are stored for search ("puppy" finds a dog), not shown as labels.
         "labels": [
-            pl for pl in found if pl.kind == PhotoLabel.Kind.LABEL and pl.category != SYNONYMS
+            pl
+            for pl in found
+            if pl.kind == PhotoLabel.Kind.LABEL and pl.category not in (SYNONYMS, *APPEARANCE)
+        ],
+        "appearance": [
+            pl for pl in found if pl.kind == PhotoLabel.Kind.LABEL and pl.category in APPEARANCE
         ],
         "texts": [pl for pl in found if pl.kind == PhotoLabel.Kind.TEXT],
         "places": sorted(

@@ -74,6 +74,33 @@ def test_labels_and_detected_text_each_have_their_section_and_search_link(
     assert text < html.index('href="/search/?text=HOTEL%20MIRAMAR"')
 
 
+def test_colours_and_shape_are_shown_apart_from_what_the_photo_shows(
+    owner_client, album, make_photo
+):
+    photo = make_photo(album, status=Photo.Status.READY)
+    rows = [("Yellow", "Colors", 60), ("Dog", "Objects and Scenes", 80)]
+    rows += [("Landscape", "Image Properties", 100)]
+    for name, category, confidence in rows:
+        PhotoLabel.objects.create(
+            photo=photo, label=Label.objects.create(name=name), category=category,
+            confidence=confidence,
+        )  # fmt: skip
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    html = html.decode()
+    labels, looks = html.index(">Labels</h2>"), html.index(">Colours and shape</h2>")
+    assert labels < html.index("?q=Dog") < looks
+    assert looks < html.index("?q=Yellow") and looks < html.index("?q=Landscape")
+
+
+def test_a_photo_with_only_colours_has_no_labels_heading(owner_client, album, make_photo):
+    photo = make_photo(album, status=Photo.Status.READY)
+    PhotoLabel.objects.create(
+        photo=photo, label=Label.objects.create(name="Brown"), category="Colors", confidence=70
+    )
+    html = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    assert b">Colours and shape</h2>" in html and b">Labels</h2>" not in html
+
+
 def test_previous_and_next_follow_the_album_order(owner_client, album, make_photo):
     """The album lists newest uploads first: previous is the newer photo, next the older."""
     first, middle, last = (make_photo(album) for _ in range(3))

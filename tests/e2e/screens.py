@@ -74,6 +74,9 @@ def test_screens(browser, live_server, client, user, album, worker):
     expect(page.locator("#upload-summary .upload-summary-counts")).to_have_text(
         f"{len(GOOD) + len(LARGE)} uploaded, 1 rejected", timeout=120_000
     )
+    page.reload()  # the "could not be used" line is drawn with the page
+    page.get_by_role("button", name="Move it to the trash").click()
+    expect(page.get_by_role("button", name="Move it to the trash")).to_have_count(0)
     context.close()
 
     for width in WIDTHS:
@@ -111,6 +114,8 @@ def test_screens(browser, live_server, client, user, album, worker):
         _network(cdp, latency=0, upload_bytes_per_s=-1)
         expect(page.locator("#upload-active .upload-item")).to_have_count(0, timeout=120_000)
 
+        _library_pages(page, width)
+
         page.goto("/accounts/delete/")
         _shot(page, "account-delete", width, full_page=True)
         page.locator("input[name=confirmation]").fill("wrong")
@@ -124,6 +129,36 @@ def test_screens(browser, live_server, client, user, album, worker):
     page.goto(f"/albums/{album.id}/")
     _shot(page, "album-grid-nojs", "1280", full_page=True)
     context.close()
+
+
+def _library_pages(page, width):
+    """The timeline (and its selection), a photo's page, search, albums and the trash."""
+    from albums.models import Photo
+
+    page.goto("/photos/")
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    _shot(page, "timeline", width, full_page=True)
+    tiles = page.locator("#timeline .photo-tile")
+    tiles.nth(1).locator(".tile-check").click()
+    tiles.nth(3).click(modifiers=["Shift"])
+    expect(page.locator("#selection-count")).to_have_text("3 selected")
+    _shot(page, "timeline-selected", width)
+    page.keyboard.press("Escape")
+
+    placed = Photo.objects.get(original_name="gps_DSCN0010.jpg")
+    page.goto(f"/photos/{placed.id}/")
+    _shot(page, "photo", width, full_page=True)
+
+    page.goto("/search/")
+    _shot(page, "search-form", width, full_page=True)
+    page.locator("input[name=q]").fill("flower")
+    page.get_by_role("button", name="Search").click()
+    _shot(page, "search-results", width, full_page=True)
+
+    page.goto("/albums/")
+    _shot(page, "albums", width, full_page=True)
+    page.goto("/trash/")
+    _shot(page, "trash", width, full_page=True)
 
 
 def test_admin_photo_page(browser, live_server, client, make_user, album, make_photo):

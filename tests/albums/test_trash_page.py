@@ -70,6 +70,19 @@ def test_the_trash_lists_only_my_deleted_photos_newest_deleted_first(
     assert "Restore all" in html and 'href="/trash/empty/"' in html
 
 
+def test_a_trashed_photo_that_could_not_be_used_says_so(owner_client, album, make_photo):
+    rejected = make_photo(album, status=Photo.Status.REJECTED)
+    Photo.objects.filter(pk=rejected.pk).update(status_reason="The file is not an image.")
+    _trash(rejected)
+    ready, _ = _with_files(album, make_photo)
+    _trash(ready)
+
+    html = owner_client.get(URL).content.decode()
+
+    badges = re.findall(r'<span class="badge badge-(\w+)" title="([^"]*)">([^<]+)<', html)
+    assert badges == [("rejected", "The file is not an image.", "Rejected")]
+
+
 def test_someone_elses_trashed_photo_and_my_photo_in_the_library_are_404_here(
     owner_client, album, make_photo, other_user
 ):

@@ -115,6 +115,7 @@ def test_screens(browser, live_server, client, user, album, worker):
         expect(page.locator("#upload-active .upload-item")).to_have_count(0, timeout=120_000)
 
         _library_pages(page, width)
+        _visitor_pages(browser, live_server, album, width)
 
         page.goto("/accounts/delete/")
         _shot(page, "account-delete", width, full_page=True)
@@ -159,6 +160,28 @@ def _library_pages(page, width):
     _shot(page, "albums", width, full_page=True)
     page.goto("/trash/")
     _shot(page, "trash", width, full_page=True)
+
+
+def _visitor_pages(browser, live_server, album, width):
+    """What someone who is not signed in sees: the front page, sign-up, sign-in and a
+    shared album."""
+    from albums.services import share_link_create
+
+    context = browser.new_context(base_url=live_server.url, viewport=WIDTHS[width])
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    for name, url in (
+        ("front", "/"),
+        ("signup", "/accounts/signup/"),
+        ("login", "/accounts/login/"),
+    ):
+        page.goto(url)
+        _shot(page, name, width, full_page=True)
+    link = share_link_create(album=album, expires_in_days=7, allow_downloads=False)
+    page.goto(f"/s/{link.token}/")
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    _shot(page, "shared-album", width, full_page=True)
+    context.close()
 
 
 def test_admin_photo_page(browser, live_server, client, make_user, album, make_photo):

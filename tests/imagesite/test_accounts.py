@@ -142,3 +142,14 @@ def test_a_staff_member_signed_in_through_allauth_reaches_the_admin(client, make
 
     assert signed_in.request["PATH_INFO"] == reverse("admin:index")
     assert signed_in.status_code == 200
+
+
+def test_the_password_rules_stay_under_their_field(client):
+    """A list cannot sit in a paragraph: rendered as_p, the browser ended the field's <p>
+    before the rules, and they floated loose between the fields."""
+    html = client.get(reverse("account_signup")).content.decode()
+    field = re.search(
+        r'<div>\s*<label for="id_password1">(?:(?!<div>).)*?id="id_password1">', html, re.S
+    )
+    assert field is not None and "at least 8 characters" in field.group(0)
+    assert not re.search(r"<p>(?:(?!</p>).)*<ul", html, re.S)

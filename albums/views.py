@@ -114,7 +114,7 @@ def album_delete(request, album_id):
     return render(request, "albums/album_delete.html", context)
 
 
-# The category the offline labels give synonyms (processing/detectors/vision.py), and the
+# The category the detectors give synonyms (processing/detectors/base.py), and the
 # place rows' categories in the order a place is written (processing/stages/places.py).
 SYNONYMS = "Synonyms"
 # What the pixels look like rather than what they show (processing/detectors/local.py):

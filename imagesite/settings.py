@@ -255,13 +255,16 @@ DECODE_MEMORY_BUDGET_MB = env.int("DECODE_MEMORY_BUDGET_MB", default=512)
 LABEL_DETECTOR = env("LABEL_DETECTOR", default="local")  # local | rekognition | off
 # NSFW score: local | rekognition | off; empty (the default) means "as LABEL_DETECTOR".
 MODERATION_DETECTOR = env("MODERATION_DETECTOR", default="")
-FACES_DETECTOR = env("FACES_DETECTOR", default="local")  # local | off ("Person"/"People")
+# Faces ("Person"/"People", boxes kept): local | rekognition | off.
+FACES_DETECTOR = env("FACES_DETECTOR", default="local")
 # Text in photos is its own step (queue "text"), so OCR never delays renditions or labels.
 TEXT_DETECTOR = env("TEXT_DETECTOR", default="local")  # local | rekognition | off
 PLACES_DETECTOR = env("PLACES_DETECTOR", default="local")  # local | off (GPS -> town, country)
 PLACES_MAX_KM = env.float("PLACES_MAX_KM", default=50.0)  # farther from any town: no place
 LABEL_MIN_CONFIDENCE = env.float("LABEL_MIN_CONFIDENCE", default=30.0)  # local labels, percent
 REKOGNITION_MAX_LABELS = env.int("REKOGNITION_MAX_LABELS", default=20)
+# Percent, for Rekognition's labels, moderation labels and faces (DetectFaces has no
+# threshold of its own: fainter faces are dropped here).
 REKOGNITION_MIN_CONFIDENCE = env.float("REKOGNITION_MIN_CONFIDENCE", default=70.0)
 REKOGNITION_REGION = env("REKOGNITION_REGION", default=AWS_S3_REGION_NAME)
 MODERATION_THRESHOLD = env.float("MODERATION_THRESHOLD", default=80.0)
@@ -270,7 +273,7 @@ MODERATION_THRESHOLD = env.float("MODERATION_THRESHOLD", default=80.0)
 for _name, _value, _choices in (
     ("LABEL_DETECTOR", LABEL_DETECTOR, ("local", "rekognition", "off")),
     ("MODERATION_DETECTOR", MODERATION_DETECTOR, ("", "local", "rekognition", "off")),
-    ("FACES_DETECTOR", FACES_DETECTOR, ("local", "off")),
+    ("FACES_DETECTOR", FACES_DETECTOR, ("local", "rekognition", "off")),
     ("TEXT_DETECTOR", TEXT_DETECTOR, ("local", "rekognition", "off")),
     ("PLACES_DETECTOR", PLACES_DETECTOR, ("local", "off")),
 ):

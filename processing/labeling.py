@@ -21,7 +21,7 @@ def get_detector():
     """The detector LABEL_DETECTOR names, or None when labels are off.
 
     It also answers for whatever else of the settings it can do in the same pass: local
-    moderation and faces beside local labels, Rekognition moderation and text beside
+    moderation and faces beside local labels, Rekognition moderation, faces and text beside
     Rekognition labels. The rest is left to get_helper_detectors().
     """
     name = settings.LABEL_DETECTOR
@@ -38,7 +38,10 @@ def get_detector():
         )
     if name == "rekognition":
         return rekognition_detector(
-            labels=True, moderation=moderation_mode() == "rekognition", text=text_with_labels()
+            labels=True,
+            moderation=moderation_mode() == "rekognition",
+            faces=faces_mode() == "rekognition",
+            text=text_with_labels(),
         )
     raise ImproperlyConfigured(
         f"LABEL_DETECTOR must be 'local', 'rekognition' or 'off', not {name!r}"
@@ -60,7 +63,7 @@ def text_with_labels() -> bool:
     return settings.LABEL_DETECTOR == "rekognition" and settings.TEXT_DETECTOR == "rekognition"
 
 
-def rekognition_detector(*, labels: bool, moderation: bool, text: bool):
+def rekognition_detector(*, labels: bool, moderation: bool, text: bool, faces: bool = False):
     # boto3 and the Rekognition client load only when Rekognition is chosen.
     from imagesite.aws import rekognition_client
     from processing.detectors.rekognition import RekognitionDetector
@@ -71,6 +74,7 @@ def rekognition_detector(*, labels: bool, moderation: bool, text: bool):
         min_confidence=settings.REKOGNITION_MIN_CONFIDENCE,
         detect_labels=labels,
         detect_moderation=moderation,
+        detect_faces=faces,
         detect_text=text,
     )
 
@@ -84,15 +88,22 @@ def get_text_detector():
 
 @functools.cache
 def get_helper_detectors() -> tuple:
-    """What the settings ask for that the label detector does not do, each its own detector:
-    Rekognition moderation beside local labels (or none), local moderation or faces beside
-    Rekognition labels (or none). Empty when the label detector covers everything."""
+    """What the settings ask for that the label detector does not do, one detector for each
+    service: Rekognition moderation and/or faces beside local labels (or none), local
+    moderation and/or faces beside Rekognition labels (or none). Empty when the label
+    detector covers everything."""
     helpers = []
-    label, moderation = settings.LABEL_DETECTOR, moderation_mode()
-    if moderation == "rekognition" and label != "rekognition":
-        helpers.append(rekognition_detector(labels=False, moderation=True, text=False))
+    label, moderation, faces = settings.LABEL_DETECTOR, moderation_mode(), faces_mode()
+    rekognition_moderation = moderation == "rekognition" and label != "rekognition"
+    rekognition_faces = faces == "rekognition" and label != "rekognition"
+    if rekognition_moderation or rekognition_faces:
+        helpers.append(
+            rekognition_detector(
+                labels=False, moderation=rekognition_moderation, faces=rekognition_faces, text=False
+            )
+        )
     local_moderation = moderation == "local" and label != "local"
-    local_faces = faces_mode() == "local" and label != "local"
+    local_faces = faces == "local" and label != "local"
     if local_moderation or local_faces:
         # The local models (onnxruntime, numpy) load only when a local detector is chosen.
         from processing.detectors.vision import VisionDetector

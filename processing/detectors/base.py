@@ -7,6 +7,8 @@ from typing import Protocol
 
 from PIL import Image
 
+SYNONYMS = "Synonyms"  # category of a label's other names; pages may hide it, search reads it
+
 
 @dataclass
 class DetectorImage:

@@ -1,4 +1,4 @@
-"""Labels, moderation labels and text from Amazon Rekognition.
+"""Labels, moderation labels, faces and text from Amazon Rekognition.
 
 The boto3 client is passed in (built once elsewhere), so tests use botocore's Stubber.
 Throttling and server errors raise TransientDetectorError (the pipeline retries); images
@@ -19,6 +19,8 @@ from botocore.exceptions import (
 from PIL import Image
 
 from processing.detectors.base import (
+    SYNONYMS,
+    DetectedFace,
     DetectedLabel,
     Detection,
     DetectorImage,
@@ -26,6 +28,7 @@ from processing.detectors.base import (
 )
 from processing.steps.decode import decode
 from processing.steps.errors import PhotoRejected
+from processing.vision import people
 
 MAX_S3_OBJECT_BYTES = 15 * 1024 * 1024  # Rekognition's limit for images read from S3
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # … and for image bytes sent in the request
@@ -50,10 +53,11 @@ SKIP_REASONS = {
 
 
 class RekognitionDetector:
-    """Any of labels, moderation labels and text, one Rekognition call each.
+    """Any of labels, moderation labels, faces and text, one Rekognition call each, all
+    on the one image prepared.
 
     The switches let a mix of settings ask for only what it needs from Rekognition: a
-    moderation-only detector beside local labels, a text-only one for the text step.
+    moderation and/or faces detector beside local labels, a text-only one for the text step.
     """
 
     name = "rekognition"
@@ -67,6 +71,7 @@ class RekognitionDetector:
         detect_text: bool,
         detect_labels: bool = True,
         detect_moderation: bool = True,
+        detect_faces: bool = False,
     ) -> None:
         self.client = client
         self.max_labels = max_labels
@@ -74,9 +79,11 @@ class RekognitionDetector:
         self.detect_text = detect_text
         self.detect_labels = detect_labels
         self.detect_moderation = detect_moderation
+        self.detect_faces = detect_faces
 
     def detect(self, image: DetectorImage) -> Detection:
-        if not (self.detect_labels or self.detect_moderation or self.detect_text):
+        wanted = (self.detect_labels, self.detect_moderation, self.detect_faces, self.detect_text)
+        if not any(wanted):
             return Detection(source=self.name)
         request_image = self.request_image(image)
         if request_image is None:
@@ -85,6 +92,7 @@ class RekognitionDetector:
         labels: dict = {}
         moderation: dict = {}
         text: dict = {}
+        faces: dict = {}
         try:
             if self.detect_labels:
                 labels = self.client.detect_labels(
@@ -96,20 +104,25 @@ class RekognitionDetector:
                 moderation = self.client.detect_moderation_labels(
                     Image=request_image, MinConfidence=self.min_confidence
                 )
+            if self.detect_faces:
+                faces = self.client.detect_faces(Image=request_image)
             if self.detect_text:
                 text = self.client.detect_text(Image=request_image)
         except ClientError as exc:
             return self._skip_or_raise(exc)
         except (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError) as exc:
             raise TransientDetectorError(f"Rekognition unreachable: {exc}") from exc
+        found_faces = _faces(faces.get("FaceDetails", []), min_confidence=self.min_confidence)
         return Detection(
-            labels=[_label(item) for item in labels.get("Labels", [])],
+            labels=[_label(item) for item in labels.get("Labels", [])] + _person(found_faces),
             moderation=[_moderation_label(item) for item in moderation.get("ModerationLabels", [])],
             text=[
                 item["DetectedText"]
                 for item in text.get("TextDetections", [])
                 if item.get("Type") == "LINE" and item.get("DetectedText")
             ],
+            faces=found_faces,
+            replaces_faces=self.detect_faces,
             source=self.name,
             replaces_text=self.detect_text,
         )
@@ -118,7 +131,9 @@ class RekognitionDetector:
         """What this detector was asked for, for a skip's reason: "labels", "text"…"""
         if self.detect_labels:
             return "labels"
-        return "moderation" if self.detect_moderation else "text"
+        if self.detect_moderation:
+            return "moderation"
+        return "faces" if self.detect_faces else "text"
 
     def request_image(self, image: DetectorImage) -> dict[str, Any] | None:
         """S3Object for JPEG/PNG originals in S3 under 15 MB, else a JPEG under 5 MB as Bytes."""
@@ -188,3 +203,41 @@ def _moderation_label(item: dict[str, Any]) -> DetectedLabel:
     return DetectedLabel(
         item["Name"], float(item.get("Confidence", 0.0)), item.get("ParentName") or ""
     )
+
+
+def _faces(details: list[dict[str, Any]], *, min_confidence: float) -> list[DetectedFace]:
+    """The faces as the local detector keeps them: boxes cut to the image, in fractions of
+    it (as Rekognition gives them), none narrower than people.MIN_FACE_SHARE or below
+    `min_confidence` (DetectFaces has no threshold of its own), left to right."""
+    found = []
+    for item in details:
+        box = item.get("BoundingBox") or {}
+        confidence = float(item.get("Confidence", 0.0))
+        if confidence < min_confidence or box.get("Width", 0.0) < people.MIN_FACE_SHARE:
+            continue
+        # A face at the edge can have a box reaching past it (Left or Top below 0).
+        left, top = max(0.0, box.get("Left", 0.0)), max(0.0, box.get("Top", 0.0))
+        right = min(1.0, box.get("Left", 0.0) + box["Width"])
+        bottom = min(1.0, box.get("Top", 0.0) + box.get("Height", 0.0))
+        if right <= left or bottom <= top:
+            continue
+        found.append(
+            DetectedFace(
+                left=round(left, 4),
+                top=round(top, 4),
+                width=round(right - left, 4),
+                height=round(bottom - top, 4),
+                confidence=confidence,
+            )
+        )
+    found.sort(key=lambda face: (face.left, face.top))
+    return found
+
+
+def _person(faces: list[DetectedFace]) -> list[DetectedLabel]:
+    """ "Person"/"People" and their synonyms, as the local detector labels the same faces."""
+    out = []
+    for label in people.person_labels([face.confidence for face in faces]):
+        out.append(DetectedLabel(label.name, label.confidence, people.CATEGORY))
+        out += [DetectedLabel(alias, label.confidence, SYNONYMS) for alias in label.aliases]
+    return out

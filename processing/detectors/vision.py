@@ -12,12 +12,17 @@ Text is its own, slower step (processing.vision.text) unless `with_text` asks fo
 
 from __future__ import annotations
 
-from processing.detectors.base import DetectedFace, DetectedLabel, Detection, DetectorImage
+from processing.detectors.base import (
+    SYNONYMS,
+    DetectedFace,
+    DetectedLabel,
+    Detection,
+    DetectorImage,
+)
 from processing.detectors.local import LocalDetector
 from processing.vision import faces, labels, moderation, text
 from processing.vision.labels import Label
 
-SYNONYMS = "Synonyms"  # category of the extra names; pages may hide it, search reads it
 MODERATION_FLOOR = 50.0  # scores below this are not recorded (a moderator flag needs more)
 
 

@@ -15,11 +15,10 @@ import numpy as np
 from PIL import Image
 
 from processing.vision.labels import Label
+from processing.vision.people import CATEGORY, MIN_FACE_SHARE, person_labels
 
 MAX_SIDE = 640  # detection time grows with the area: ~4x from 640 to 960 px for few more faces
 DEFAULT_MIN_CONFIDENCE = 75.0  # percent, YuNet's own score
-MIN_FACE_SHARE = 0.02  # a face narrower than 2% of the image is noise more often than not
-CATEGORY = "Person Description"
 # The C library keeps scratch buffers per call but its Python wrapper is not documented as
 # re-entrant; one lock keeps concurrent worker threads from sharing them.
 _lock = threading.Lock()
@@ -44,14 +43,10 @@ class FacesFound:
 
     def labels(self) -> list[Label]:
         """'Person' for one face or more, 'People' for two or more, at the best faces' scores."""
-        if not self.faces:
-            return []
-        best = max(face.confidence for face in self.faces)
-        found = [Label("Person", best, CATEGORY, aliases=("Human", "Face"))]
-        if self.count >= 2:
-            second = sorted((face.confidence for face in self.faces), reverse=True)[1]
-            found.append(Label("People", second, CATEGORY, parents=("Person",), aliases=("Group",)))
-        return found
+        return [
+            Label(found.name, found.confidence, CATEGORY, found.parents, found.aliases)
+            for found in person_labels([face.confidence for face in self.faces])
+        ]
 
 
 class FacesUnavailable(RuntimeError):

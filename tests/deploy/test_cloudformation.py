@@ -16,6 +16,7 @@ PENDING_SETTINGS: set[str] = {"DECODE_MEMORY_BUDGET_MB"}  # the hardening branch
 RESOURCELESS_ACTIONS = {
     "rekognition:DetectLabels",
     "rekognition:DetectModerationLabels",
+    "rekognition:DetectFaces",
     "rekognition:DetectText",
     "cloudwatch:PutMetricData",  # limited by a cloudwatch:namespace condition instead
 }

@@ -1,4 +1,5 @@
-"""Every mix of LABEL_DETECTOR × MODERATION_DETECTOR × TEXT_DETECTOR does what it says.
+"""Every mix of LABEL_DETECTOR × MODERATION_DETECTOR × TEXT_DETECTOR (and FACES_DETECTOR)
+does what it says.
 
 The labels and text steps run on a corpus photo (a film poster with text and a face) with
 the real local models, and with a real boto3 Rekognition client under botocore's Stubber
@@ -17,16 +18,20 @@ from collections import Counter, defaultdict
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+from django.urls import reverse
 
 from albums.models import Photo, PhotoFace, PhotoLabel
+from processing.detectors import rekognition as rekognition_detector
 from processing.stages import labels as labels_stage
 from processing.stages import text as text_stage
 from processing.stages.base import Done, Skipped, StageJob
 from processing.vision import faces, labels, moderation, text
 from tests.support.corpus import corpus_file
 from tests.support.rekognition import (
+    FACES_RESPONSE,
     LABELS_RESPONSE,
     MODERATION_RESPONSE,
+    ONE_FACE_RESPONSE,
     TEXT_RESPONSE,
 )
 from tests.support.vision import photo as working_copy
@@ -40,6 +45,7 @@ REQUESTS = {
     "detect_labels": (LABELS_RESPONSE, {"Image": IMAGE, "MaxLabels": 20, "MinConfidence": 70.0}),
     "detect_moderation_labels": (MODERATION_RESPONSE, {"Image": IMAGE, "MinConfidence": 70.0}),
     "detect_text": (TEXT_RESPONSE, {"Image": IMAGE}),
+    "detect_faces": (FACES_RESPONSE, {"Image": IMAGE}),
 }
 CALL_FOR = {
     "label": "detect_labels",
@@ -127,6 +133,7 @@ def test_every_mix_runs_what_its_settings_name(
     ran_locally = {a for a, model in LOCAL_MODEL_FOR.items() if local_runs[model]}
     assert ran_locally == {a for a, mode in modes.items() if mode == "local"}
     assert all(count == 1 for count in local_runs.values()), local_runs  # each once
+    assert not local_runs["faces"] and not PhotoFace.objects.filter(photo=photo).exists()
 
     expected = {}
     if label_mode != "off":
@@ -197,3 +204,112 @@ def test_rekognition_refusing_the_image_for_text_says_so(
     photo = make_photo(album, corpus_file(*POSTER.split("/")), status=Photo.Status.READY)
     outcome = text_stage.run(StageJob(photo=photo, image=working_copy(POSTER)))
     assert outcome == Skipped("text skipped: Rekognition cannot read this image format")
+
+
+@pytest.fixture
+def images_prepared(monkeypatch) -> list:
+    """Each JPEG made for Rekognition (one per detector pass, however many calls)."""
+    made = []
+    real = rekognition_detector.jpeg_for_rekognition
+
+    def counted(image, **kwargs):
+        made.append(real(image, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(rekognition_detector, "jpeg_for_rekognition", counted)
+    return made
+
+
+def person_rows(photo) -> set[tuple[str, str, str]]:
+    rows = PhotoLabel.objects.filter(photo=photo, kind=PhotoLabel.Kind.LABEL)
+    rows = rows.filter(label__name__in=["Person", "Human", "Face", "People", "Group"])
+    return set(rows.values_list("label__name", "category", "source"))
+
+
+@pytest.mark.parametrize("label_mode, moderation_mode", [
+    ("rekognition", "rekognition"),  # AWS: one pass, three calls
+    ("rekognition", "off"),
+    ("local", "off"),  # a Rekognition helper for the faces alone
+    ("local", "rekognition"),  # one Rekognition helper, moderation and faces
+    ("off", "off"),
+])  # fmt: skip
+def test_rekognition_faces_beside_any_labels(
+    label_mode,
+    moderation_mode,
+    settings,
+    album,
+    make_photo,
+    rekognition,
+    local_runs,
+    images_prepared,
+    fresh_detectors,
+    owner_client,
+):
+    settings.LABEL_DETECTOR = label_mode
+    settings.MODERATION_DETECTOR = moderation_mode
+    settings.FACES_DETECTOR = "rekognition"
+    settings.TEXT_DETECTOR = "off"
+    fresh_detectors()
+    calls = ["detect_faces"]  # in the order the detector makes them
+    if moderation_mode == "rekognition":
+        calls.insert(0, "detect_moderation_labels")
+    if label_mode == "rekognition":
+        calls.insert(0, "detect_labels")
+    for call in calls:
+        rekognition.add_response(call, *REQUESTS[call])
+
+    photo = make_photo(album, corpus_file(*POSTER.split("/")), status=Photo.Status.READY)
+    assert isinstance(labels_stage.run(StageJob(photo=photo, image=working_copy(POSTER))), Done)
+
+    rekognition.assert_no_pending_responses()
+    assert len(images_prepared) == 1  # one JPEG for every call
+    assert not local_runs["faces"]  # the local face model never ran
+    assert bool(local_runs["labels"]) == (label_mode == "local")
+    faces = PhotoFace.objects.filter(photo=photo).order_by("left")
+    assert [(f.left, f.top, f.width, f.height, f.source) for f in faces] == [
+        pytest.approx((0.0, 0.3, 0.08, 0.18, "rekognition")),
+        pytest.approx((0.6, 0.25, 0.12, 0.2, "rekognition")),
+    ]
+    assert person_rows(photo) == {
+        ("Person", "Person Description", "rekognition"),
+        ("Human", "Synonyms", "rekognition"),
+        ("Face", "Synonyms", "rekognition"),
+        ("People", "Person Description", "rekognition"),
+        ("Group", "Synonyms", "rekognition"),
+    }
+    page = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id})).content
+    assert b"2 faces found" in page and b"?q=People" in page
+    sources = stored(photo)
+    assert sources["label"] == {"rekognition"} | ({"local"} if label_mode == "local" else set())
+    assert ("moderation" in sources) == (moderation_mode == "rekognition")
+
+
+@pytest.mark.skipif(not faces.available(), reason="yuface has wheels for Python ≤ 3.11 only")
+def test_rekognition_faces_label_a_photo_as_the_local_faces_do(
+    settings, album, make_photo, rekognition, fresh_detectors, owner_client
+):
+    """One face on the poster, found by YuNet or by Rekognition: the same rows, the same page."""
+    settings.LABEL_DETECTOR = settings.MODERATION_DETECTOR = settings.TEXT_DETECTOR = "off"
+
+    def labelled(faces_mode: str):
+        settings.FACES_DETECTOR = faces_mode
+        fresh_detectors()
+        photo = make_photo(album, corpus_file(*POSTER.split("/")), status=Photo.Status.READY)
+        assert isinstance(labels_stage.run(StageJob(photo=photo, image=working_copy(POSTER))), Done)
+        assert set(photo.faces.values_list("source", flat=True)) == {faces_mode}
+        page = owner_client.get(reverse("albums:photo", kwargs={"photo_id": photo.id}))
+        assert b"1 face found" in page.content
+        return set(PhotoLabel.objects.filter(photo=photo).values_list("label__name", "category"))
+
+    local = labelled("local")
+    rekognition.add_response("detect_faces", ONE_FACE_RESPONSE, {"Image": IMAGE})
+    assert (
+        labelled("rekognition")
+        == local
+        == {
+            ("Person", "Person Description"),
+            ("Human", "Synonyms"),
+            ("Face", "Synonyms"),
+        }
+    )
+    rekognition.assert_no_pending_responses()

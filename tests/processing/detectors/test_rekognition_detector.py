@@ -12,7 +12,12 @@ from PIL import Image
 from processing.detectors.base import DetectorImage, TransientDetectorError
 from processing.detectors.rekognition import RekognitionDetector, jpeg_for_rekognition
 from processing.steps.decode import decode
-from tests.support.rekognition import LABELS_RESPONSE, MODERATION_RESPONSE, TEXT_RESPONSE
+from tests.support.rekognition import (
+    FACES_RESPONSE,
+    LABELS_RESPONSE,
+    MODERATION_RESPONSE,
+    TEXT_RESPONSE,
+)
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 
@@ -218,3 +223,93 @@ def test_a_refused_image_names_what_was_asked_for(client):
         stub.add_client_error("detect_text", service_error_code="ImageTooLargeException")
         detection = text_only.detect(in_s3())
     assert detection.skipped == "text skipped: the image is too large for Rekognition"
+
+
+def faces_detector(client, *, labels: bool = False, min_confidence: float = 70.0):
+    return RekognitionDetector(
+        client,
+        max_labels=25,
+        min_confidence=min_confidence,
+        detect_labels=labels,
+        detect_moderation=labels,
+        detect_faces=True,
+        detect_text=False,
+    )
+
+
+def test_faces_come_with_the_labels_in_one_pass_as_boxes_and_person_labels(client):
+    with Stubber(client) as stub:
+        stub.add_response(
+            "detect_labels",
+            LABELS_RESPONSE,
+            {"Image": S3_IMAGE, "MaxLabels": 25, "MinConfidence": 70.0},
+        )
+        stub.add_response(
+            "detect_moderation_labels",
+            MODERATION_RESPONSE,
+            {"Image": S3_IMAGE, "MinConfidence": 70.0},
+        )
+        stub.add_response("detect_faces", FACES_RESPONSE, {"Image": S3_IMAGE})
+        detection = faces_detector(client, labels=True).detect(in_s3())
+        stub.assert_no_pending_responses()
+    # The face narrower than 2% and the one at 41% are dropped; the box reaching past the
+    # left edge is cut at it; left to right, as the local detector lists them.
+    boxes = [(f.left, f.top, f.width, f.height, f.confidence) for f in detection.faces]
+    assert boxes == [(0.0, 0.3, 0.08, 0.18, 97.5), (0.6, 0.25, 0.12, 0.2, 99.98)]
+    assert detection.replaces_faces and detection.skipped is None
+    labels = {label.name: (label.confidence, label.category) for label in detection.labels}
+    assert labels == {
+        "Dog": (98.7, "Animals and Pets"),
+        "Grass": (91.2, "Plant"),
+        "Outdoors": (88.0, ""),
+        "Person": (99.98, "Person Description"),  # at the best face's confidence
+        "Human": (99.98, "Synonyms"),
+        "Face": (99.98, "Synonyms"),
+        "People": (97.5, "Person Description"),  # two faces: at the second best's
+        "Group": (97.5, "Synonyms"),
+    }
+
+
+def test_faces_below_the_confidence_setting_are_dropped(client):
+    with Stubber(client) as stub:
+        stub.add_response("detect_faces", FACES_RESPONSE, {"Image": S3_IMAGE})
+        detection = faces_detector(client, min_confidence=99.0).detect(in_s3())
+    assert [(f.left, f.confidence) for f in detection.faces] == [(0.6, 99.98)]
+    assert {label.name for label in detection.labels} == {"Person", "Human", "Face"}  # no People
+
+
+def test_no_face_found_still_replaces_the_stored_ones(client):
+    with Stubber(client) as stub:
+        stub.add_response("detect_faces", {"FaceDetails": []}, {"Image": S3_IMAGE})
+        detection = faces_detector(client).detect(in_s3())
+    assert detection.faces == [] and detection.labels == [] and detection.replaces_faces
+
+
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        ("InvalidImageFormatException", "Rekognition cannot read this image format"),
+        ("ImageTooLargeException", "the image is too large for Rekognition"),
+        ("InvalidParameterException", "Rekognition rejected the image (too small or malformed)"),
+    ],
+)
+def test_an_image_refused_for_faces_is_skipped_and_leaves_stored_faces_alone(client, code, words):
+    with Stubber(client) as stub:
+        stub.add_client_error("detect_faces", service_error_code=code, http_status_code=400)
+        detection = faces_detector(client).detect(in_s3())
+    assert detection.skipped == f"faces skipped: {words}"
+    assert detection.faces == [] and not detection.replaces_faces and detection.labels == []
+
+
+@pytest.mark.parametrize(
+    "code, status",
+    [("ThrottlingException", 400), ("ProvisionedThroughputExceededException", 400),
+     ("InternalServerError", 500)],
+)  # fmt: skip
+def test_detect_faces_throttled_after_the_labels_is_retried_whole(client, code, status):
+    with Stubber(client) as stub:
+        stub.add_response("detect_labels", LABELS_RESPONSE)
+        stub.add_response("detect_moderation_labels", MODERATION_RESPONSE)
+        stub.add_client_error("detect_faces", service_error_code=code, http_status_code=status)
+        with pytest.raises(TransientDetectorError, match=code):
+            faces_detector(client, labels=True).detect(in_s3())

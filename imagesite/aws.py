@@ -11,7 +11,9 @@ from django.core.exceptions import ImproperlyConfigured
 @functools.cache
 def rekognition_client():
     if not settings.REKOGNITION_REGION:
-        raise ImproperlyConfigured("LABEL_DETECTOR=rekognition needs REKOGNITION_REGION")
+        raise ImproperlyConfigured(
+            "Rekognition (for labels, moderation, faces or text) needs REKOGNITION_REGION"
+        )
     # Throttling and 5xx are retried by the pipeline with its own backoff, so the client
     # itself only makes a couple of quick attempts.
     config = Config(

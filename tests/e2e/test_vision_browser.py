@@ -50,8 +50,9 @@ def test_upload_a_dog_and_a_poster_then_find_them(
 
     dog = Photo.objects.get(original_name=DOG)
     page.goto(f"/photos/{dog.id}/")
-    expect(page.locator("ul.labels")).to_contain_text("Dog")
-    expect(page.locator("ul.labels")).to_contain_text("Pet")
+    expect(page.locator("#photo-labels")).to_contain_text("Dog")
+    expect(page.locator("#photo-labels")).to_contain_text("Pet")
+    expect(page.locator("#photo-labels")).not_to_contain_text("Landscape")  # apart, below
     poster = Photo.objects.get(original_name=POSTER)
     page.goto(f"/photos/{poster.id}/")
     expect(page.locator("main")).to_contain_text("GOALIE")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from django.urls import reverse
@@ -33,6 +32,7 @@ from tests.support.rekognition import (
     MODERATION_RESPONSE,
     ONE_FACE_RESPONSE,
     TEXT_RESPONSE,
+    rekognition_client,
 )
 from tests.support.vision import photo as working_copy
 
@@ -57,12 +57,7 @@ LOCAL_MODEL_FOR = {"label": "labels", "moderation": "moderation", "text": "text"
 
 @pytest.fixture
 def rekognition(monkeypatch):
-    client = boto3.client(
-        "rekognition",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = rekognition_client()
     monkeypatch.setattr("imagesite.aws.rekognition_client", lambda: client)
     with Stubber(client) as stub:
         yield stub

@@ -6,7 +6,6 @@ ready with its faces on its page.
 Rekognition runs in-process, as a Stubber cannot cross into a subprocess.
 """
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 from django.urls import reverse
@@ -14,7 +13,12 @@ from django.urls import reverse
 from albums.models import Photo, PhotoFace, PhotoLabel
 from processing import tasks
 from tests.support.corpus import corpus_file
-from tests.support.rekognition import FACES_RESPONSE, LABELS_RESPONSE, MODERATION_RESPONSE
+from tests.support.rekognition import (
+    FACES_RESPONSE,
+    LABELS_RESPONSE,
+    MODERATION_RESPONSE,
+    rekognition_client,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,12 +31,7 @@ def rekognition(settings, monkeypatch, fresh_detectors):
     settings.MODERATION_DETECTOR = ""  # as the labels, as on AWS
     settings.FACES_DETECTOR = "rekognition"  # as deploy/aws/imagesite.yaml's labels workers
     settings.TEXT_DETECTOR = "off"
-    client = boto3.client(
-        "rekognition",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = rekognition_client()
     monkeypatch.setattr("imagesite.aws.rekognition_client", lambda: client)
     fresh_detectors()
     with Stubber(client) as stub:

@@ -1,4 +1,17 @@
-"""Rekognition answers in their real shapes, for botocore Stubber tests."""
+"""Rekognition answers in their real shapes, for botocore Stubber tests, and the client."""
+
+import boto3
+
+
+def rekognition_client():
+    """A real boto3 Rekognition client with placeholder keys, for a Stubber to answer."""
+    return boto3.client(
+        "rekognition",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
 
 BOX = {"Width": 0.5, "Height": 0.4, "Left": 0.1, "Top": 0.2}
 

@@ -3,7 +3,6 @@
 import io
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
@@ -17,6 +16,7 @@ from tests.support.rekognition import (
     LABELS_RESPONSE,
     MODERATION_RESPONSE,
     TEXT_RESPONSE,
+    rekognition_client,
 )
 
 CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
@@ -24,16 +24,21 @@ CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
 
 @pytest.fixture
 def client():
-    return boto3.client(
-        "rekognition",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return rekognition_client()
 
 
 def detector(client, *, detect_text: bool = False) -> RekognitionDetector:
     return RekognitionDetector(client, max_labels=25, min_confidence=70.0, detect_text=detect_text)
+
+
+def stub_labels_and_moderation(stub, image) -> None:
+    """The answers `detector()` gets for labels and moderation labels of `image`."""
+    stub.add_response(
+        "detect_labels", LABELS_RESPONSE, {"Image": image, "MaxLabels": 25, "MinConfidence": 70.0}
+    )
+    stub.add_response(
+        "detect_moderation_labels", MODERATION_RESPONSE, {"Image": image, "MinConfidence": 70.0}
+    )
 
 
 def in_s3(format: str = "JPEG", size: int = 1_000_000, image=None) -> DetectorImage:
@@ -59,16 +64,7 @@ S3_IMAGE = {"S3Object": {"Bucket": "photos", "Name": "originals/abc.jpg"}}
 
 def test_jpeg_in_s3_is_read_from_s3_and_labels_are_mapped(client):
     with Stubber(client) as stub:
-        stub.add_response(
-            "detect_labels",
-            LABELS_RESPONSE,
-            {"Image": S3_IMAGE, "MaxLabels": 25, "MinConfidence": 70.0},
-        )
-        stub.add_response(
-            "detect_moderation_labels",
-            MODERATION_RESPONSE,
-            {"Image": S3_IMAGE, "MinConfidence": 70.0},
-        )
+        stub_labels_and_moderation(stub, S3_IMAGE)
         stub.add_response("detect_text", TEXT_RESPONSE, {"Image": S3_IMAGE})
         detection = detector(client, detect_text=True).detect(in_s3())
         stub.assert_no_pending_responses()
@@ -239,16 +235,7 @@ def faces_detector(client, *, labels: bool = False, min_confidence: float = 70.0
 
 def test_faces_come_with_the_labels_in_one_pass_as_boxes_and_person_labels(client):
     with Stubber(client) as stub:
-        stub.add_response(
-            "detect_labels",
-            LABELS_RESPONSE,
-            {"Image": S3_IMAGE, "MaxLabels": 25, "MinConfidence": 70.0},
-        )
-        stub.add_response(
-            "detect_moderation_labels",
-            MODERATION_RESPONSE,
-            {"Image": S3_IMAGE, "MinConfidence": 70.0},
-        )
+        stub_labels_and_moderation(stub, S3_IMAGE)
         stub.add_response("detect_faces", FACES_RESPONSE, {"Image": S3_IMAGE})
         detection = faces_detector(client, labels=True).detect(in_s3())
         stub.assert_no_pending_responses()
